@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The `batchctl` binary: declares the commands and holds the one top-level
+ * error printer.
+ */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { dbCommand } from "./commands/db.js";
+import { withGlobalOptions } from "./commands/common.js";
+import { enqueueCommand } from "./commands/enqueue.js";
+import { VERSION } from "./commands/version.js";
+import { workCommand } from "./commands/work.js";
+import { BatchError, EXIT, toError } from "./common/errors.js";
+import { redact } from "./common/redact.js";
+
+const EPILOGUE = `Exit codes: 0 done, 1 the operation failed, 2 bad usage or input, 3 cannot reach Redis or PostgreSQL.
+Configuration: environment (and .env), overridden by flags. See env.example.`;
+
+function printError(error: unknown, isDebug: boolean): void {
+  const err = toError(error);
+  const detail = isDebug && err.stack ? `\n${err.stack}` : "";
+  process.stderr.write(redact(`batchctl: ${err.message}${detail}`) + "\n");
+  process.exitCode = err instanceof BatchError ? err.exitCode : EXIT.failed;
+}
+
+async function main(): Promise<void> {
+  const argv = hideBin(process.argv);
+  const isDebug = argv.includes("--debug") || process.env.BATCHCTL_DEBUG === "1";
+  const parser = withGlobalOptions(yargs(argv))
+    .scriptName("batchctl")
+    .command(workCommand)
+    .command(enqueueCommand)
+    .command(dbCommand)
+    .demandCommand(1, "say which command to run (see batchctl --help)")
+    .strict()
+    .recommendCommands()
+    .version(VERSION)
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      process.stderr.write(`batchctl: ${message}\n`);
+      process.stderr.write("Run 'batchctl --help' for usage.\n");
+      process.exit(EXIT.usage);
+    });
+
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    printError(error, isDebug);
+  }
+}
+
+await main();
+// Every connection is closed by now; exit even if a library left a handle.
+process.exit(process.exitCode ?? EXIT.ok);

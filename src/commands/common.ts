@@ -1,0 +1,80 @@
+/**
+ * What every command shares: the global connection options, reading the
+ * configuration, and opening the queue for a one-shot command.
+ */
+import type { Argv } from "yargs";
+import {
+  loadConfig,
+  loadDotEnv,
+  type Config,
+  type ConfigFlags,
+} from "../common/config.js";
+import { connectQueue, type QueueContext } from "../queue/index.js";
+
+/** The global options, as yargs parses them. */
+export interface GlobalArgs extends ConfigFlags {
+  debug?: boolean;
+}
+
+/** Declares the connection options every command accepts. */
+export function withGlobalOptions<T>(yargs: Argv<T>): Argv<T & GlobalArgs> {
+  return yargs
+    .option("redis-url", {
+      type: "string",
+      describe: "Redis URL (env REDIS_URL)",
+      group: "Connection:",
+    })
+    .option("redis-rest-url", {
+      type: "string",
+      describe: "Upstash-style REST URL; token from REDIS_REST_TOKEN",
+      group: "Connection:",
+    })
+    .option("database-url", {
+      type: "string",
+      describe: "PostgreSQL URL of the batch role (env DATABASE_URL_BATCH)",
+      group: "Connection:",
+    })
+    .option("prefix", {
+      type: "string",
+      describe: "queue key prefix (env BATCH_QUEUE_PREFIX)",
+      group: "Connection:",
+    })
+    .option("log-level", {
+      type: "string",
+      describe: "fatal|error|warn|info|debug|silent (env LOG_LEVEL)",
+      group: "Connection:",
+    })
+    .option("debug", {
+      type: "boolean",
+      describe: "print stack traces of errors",
+      group: "Connection:",
+    }) as Argv<T & GlobalArgs>;
+}
+
+/** Reads `.env`, the environment and the flags into a Config. */
+export function readConfig(argv: GlobalArgs): Config {
+  loadDotEnv();
+  return loadConfig(process.env, {
+    redisUrl: argv.redisUrl,
+    redisRestUrl: argv.redisRestUrl,
+    databaseUrl: argv.databaseUrl,
+    prefix: argv.prefix,
+    logLevel: argv.logLevel,
+  });
+}
+
+/**
+ * Opens the queue for a one-shot command (fails fast when Redis is down),
+ * runs `action`, and always closes the connection.
+ */
+export async function withQueue<T>(
+  config: Config,
+  action: (queue: QueueContext) => Promise<T>,
+): Promise<T> {
+  const queue = connectQueue(config, { persistent: false });
+  try {
+    return await action(queue);
+  } finally {
+    await queue.transport.close();
+  }
+}

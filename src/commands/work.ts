@@ -1,0 +1,129 @@
+/**
+ * `batchctl work`: the headless consumer.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Argv, CommandModule } from "yargs";
+import { ConfigError, UsageError } from "../common/errors.js";
+import { createLogger } from "../common/logger.js";
+import { createDatabase } from "../db/index.js";
+import { connectQueue, createWorkerQueue } from "../queue/index.js";
+import {
+  createWorker,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TIMINGS,
+} from "../worker/index.js";
+import { readConfig, type GlobalArgs } from "./common.js";
+import { VERSION } from "./version.js";
+
+interface WorkArgs extends GlobalArgs {
+  concurrency: number;
+  maxAttempts: number;
+  retryBase: number;
+  retryMax: number;
+  taskTimeout: number;
+  shutdownTimeout: number;
+  heartbeatTtl: number;
+  keepProcessed: number;
+  drain: boolean;
+  taskLog: boolean;
+}
+
+/** Most tasks one worker may run at once (a pg pool of this size). */
+const MAX_CONCURRENCY = 1024;
+
+function checkArgs(argv: WorkArgs): void {
+  const checks: [boolean, string][] = [
+    [
+      Number.isInteger(argv.concurrency) &&
+        argv.concurrency >= 1 &&
+        argv.concurrency <= MAX_CONCURRENCY,
+      `--concurrency: must be a whole number from 1 to ${MAX_CONCURRENCY}`,
+    ],
+    [
+      Number.isInteger(argv.maxAttempts) && argv.maxAttempts >= 1,
+      "--max-attempts: must be a whole number of at least 1",
+    ],
+    [argv.retryBase >= 0, "--retry-base: must be at least 0"],
+    [argv.retryMax >= argv.retryBase, "--retry-max: must be at least --retry-base"],
+    [argv.taskTimeout > 0, "--task-timeout: must be more than 0"],
+    [argv.shutdownTimeout >= 0, "--shutdown-timeout: must be at least 0"],
+    [argv.heartbeatTtl >= 1, "--heartbeat-ttl: must be at least 1"],
+    [argv.keepProcessed >= 1, "--keep-processed: must be at least 1"],
+  ];
+  for (const [isValid, message] of checks) {
+    if (!isValid) throw new UsageError(message);
+  }
+}
+
+export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
+  command: "work",
+  describe: "consume the queue: fetch, validate, run, record, retry",
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .option("concurrency", { type: "number", default: 8, describe: "tasks in flight at once (pg pool size)" })
+      .option("max-attempts", { type: "number", default: DEFAULT_RETRY_POLICY.maxAttempts, describe: "attempts before a transient failure is final" })
+      .option("retry-base", { type: "number", default: DEFAULT_RETRY_POLICY.baseMs, describe: "backoff base in ms (full jitter, doubling)" })
+      .option("retry-max", { type: "number", default: DEFAULT_RETRY_POLICY.maxMs, describe: "longest backoff in ms" })
+      .option("task-timeout", { type: "number", default: 60, describe: "seconds before a running task fails as transient" })
+      .option("shutdown-timeout", { type: "number", default: 25, describe: "seconds a stop waits for in-flight tasks" })
+      .option("heartbeat-ttl", { type: "number", default: DEFAULT_TIMINGS.heartbeatTtlMs / 1000, describe: "seconds without heartbeat before a worker counts as dead" })
+      .option("keep-processed", { type: "number", default: 10_000, describe: "records kept in the procesadas list" })
+      .option("drain", { type: "boolean", default: false, describe: "exit 0 once the queue, retries and in-flight lists are empty" })
+      .option("task-log", { type: "boolean", default: true, describe: "log one line per finished task (--no-task-log to turn off)" })
+      .example("$0 work", "consume cola:batch:procesar until stopped")
+      .example("$0 work --concurrency 32 --drain", "process everything queued, then exit") as unknown as Argv<WorkArgs>,
+  handler: async (argv) => {
+    checkArgs(argv);
+    const config = readConfig(argv);
+    if (config.production && !config.databaseUrl) {
+      throw new ConfigError(
+        "DATABASE_URL_BATCH: is required when NODE_ENV=production (the embedded database is for development only)",
+      );
+    }
+    const logger = createLogger({ level: config.logLevel, destination: process.stdout });
+    if (!config.databaseUrl) {
+      logger.warn(`DATABASE_URL_BATCH is not set: using the embedded PostgreSQL (PGlite) in ${config.pgliteDir}`);
+    }
+
+    const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    const db = await createDatabase({
+      url: config.databaseUrl,
+      dataDir: config.pgliteDir,
+      poolSize: argv.concurrency,
+      statementTimeoutMs: argv.taskTimeout * 1000,
+      onError: (err: Error) => logger.warn({ err }, "database connection error"),
+    });
+    const { transport, keys } = connectQueue(config, {
+      persistent: true,
+      onLost: (reason) => logger.warn({ reason }, "Redis connection lost; reconnecting"),
+      onRestored: () => logger.info("Redis connection restored"),
+    });
+    const ttl = argv.heartbeatTtl * 1000;
+    const worker = createWorker({
+      id,
+      queue: createWorkerQueue({ transport, keys, worker: id, processedCap: argv.keepProcessed }),
+      db,
+      ctx: { db, functions: config.functions, redis: transport, keys },
+      concurrency: argv.concurrency,
+      policy: { maxAttempts: argv.maxAttempts, baseMs: argv.retryBase, maxMs: argv.retryMax },
+      taskTimeoutMs: argv.taskTimeout * 1000,
+      drain: argv.drain,
+      shutdownTimeoutMs: argv.shutdownTimeout * 1000,
+      logTasks: argv.taskLog,
+      timings: { ...DEFAULT_TIMINGS, heartbeatTtlMs: ttl, heartbeatMs: ttl / 3, recoverMs: ttl / 3 },
+      logger,
+      transport: `${transport.kind} ${transport.target}`,
+      version: VERSION,
+    });
+
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.on(signal, () => worker.stop(signal));
+    }
+    try {
+      await worker.run();
+    } finally {
+      await Promise.allSettled([db.close(), transport.close()]);
+    }
+  },
+};

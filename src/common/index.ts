@@ -1,0 +1,6 @@
+export * from "./errors.js";
+export * from "./task.js";
+export * from "./config.js";
+export * from "./redact.js";
+export * from "./logger.js";
+export * from "./events.js";

@@ -1,0 +1,203 @@
+/**
+ * The task contract of DESIGN.md section 3: one zod schema per `tipo`, the
+ * same schemas used by the worker, `batchctl enqueue` and the TUI.
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+
+/** Limits on `limpiar_cache` from DESIGN.md section 3. */
+export const MAX_CACHE_KEYS = 1000;
+/** Redis keys may be 512 MB; a cache key name longer than this is a mistake. */
+export const MAX_CACHE_KEY_LENGTH = 1024;
+/** A raw task larger than this is refused before parsing (1 MiB). */
+export const MAX_TASK_BYTES = 1024 * 1024;
+
+const UUID_PATTERN =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** What a task id may look like (also used to keep ids of invalid tasks). */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+/** True when `value` is `YYYY-MM-DD` and names a day that exists. */
+export function isCalendarDate(value: string): boolean {
+  const match = DATE_PATTERN.exec(value);
+  if (!match) return false;
+
+  const [year, month, day] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day
+  );
+}
+
+const envelope = {
+  id: z
+    .string()
+    .regex(TASK_ID_PATTERN, "must be 1-128 letters, digits, '_', '.', ':' or '-'")
+    .optional(),
+  encolada_en: z.iso.datetime({ offset: true }).optional(),
+  intentos: z.number().int().min(0).max(1000).optional(),
+};
+
+/** Says "is required" for a missing value and "must be a string" otherwise. */
+const stringError = (issue: { input?: unknown }) =>
+  issue.input === undefined ? "is required" : "must be a string";
+
+const ticketIdSchema = z
+  .string({ error: stringError })
+  .regex(UUID_PATTERN, "must be a UUID");
+
+const fechaSchema = z
+  .string({ error: stringError })
+  .regex(DATE_PATTERN, { message: "must be a date as YYYY-MM-DD", abort: true })
+  .refine(isCalendarDate, "is not a real calendar date");
+
+const claveSchema = z
+  .string({ error: stringError })
+  .min(1, "must not be empty")
+  .max(MAX_CACHE_KEY_LENGTH, `must be at most ${MAX_CACHE_KEY_LENGTH} chars`);
+
+export const notificarTicketCreadoSchema = z.strictObject({
+  tipo: z.literal("notificar_ticket_creado"),
+  ticket_id: ticketIdSchema,
+  ...envelope,
+});
+
+export const procesarTicketsVencidosSchema = z.strictObject({
+  tipo: z.literal("procesar_tickets_vencidos"),
+  ...envelope,
+});
+
+export const generarReporteSchema = z.strictObject({
+  tipo: z.literal("generar_reporte"),
+  fecha: fechaSchema,
+  ...envelope,
+});
+
+export const limpiarCacheSchema = z.strictObject({
+  tipo: z.literal("limpiar_cache"),
+  claves: z
+    .array(claveSchema, {
+      error: (issue) =>
+        issue.input === undefined
+          ? "is required"
+          : "must be an array of key names",
+    })
+    .min(1, "must list at least one key")
+    .max(MAX_CACHE_KEYS, `must list at most ${MAX_CACHE_KEYS} keys`),
+  ...envelope,
+});
+
+/** Every known tipo, mapped to its schema. */
+export const taskSchemas = {
+  notificar_ticket_creado: notificarTicketCreadoSchema,
+  procesar_tickets_vencidos: procesarTicketsVencidosSchema,
+  generar_reporte: generarReporteSchema,
+  limpiar_cache: limpiarCacheSchema,
+} as const;
+
+export type Tipo = keyof typeof taskSchemas;
+export const TIPOS = Object.keys(taskSchemas) as Tipo[];
+
+export type NotificarTicketCreado = z.infer<typeof notificarTicketCreadoSchema>;
+export type ProcesarTicketsVencidos = z.infer<
+  typeof procesarTicketsVencidosSchema
+>;
+export type GenerarReporte = z.infer<typeof generarReporteSchema>;
+export type LimpiarCache = z.infer<typeof limpiarCacheSchema>;
+export type Task =
+  | NotificarTicketCreado
+  | ProcesarTicketsVencidos
+  | GenerarReporte
+  | LimpiarCache;
+
+/** A task that passed validation, with the id it will be recorded under. */
+export type ValidTask = Task & { id: string };
+
+/** Why a task is invalid: one `path: message` per problem. */
+export class TaskValidationError extends Error {
+  readonly issues: string[];
+
+  constructor(issues: string[]) {
+    super(issues.join("; "));
+    this.name = "TaskValidationError";
+    this.issues = issues;
+  }
+}
+
+function isTipo(value: unknown): value is Tipo {
+  return typeof value === "string" && Object.hasOwn(taskSchemas, value);
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join(".") : "task";
+    if (issue.code === "unrecognized_keys") {
+      return `${issue.keys.join(", ")}: unknown field`;
+    }
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/**
+ * Validates a decoded task against the schema of its `tipo`.
+ * Returns the typed task; throws TaskValidationError naming each bad field.
+ */
+export function validateTask(value: unknown): Task {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TaskValidationError(["task: must be a JSON object"]);
+  }
+
+  const tipo = (value as { tipo?: unknown }).tipo;
+  if (tipo === undefined) throw new TaskValidationError(["tipo: is required"]);
+  if (!isTipo(tipo)) {
+    const shown = typeof tipo === "string" ? JSON.stringify(tipo) : typeof tipo;
+    const known = TIPOS.join(", ");
+    throw new TaskValidationError([
+      `tipo: unknown tipo ${shown.slice(0, 80)} (known: ${known})`,
+    ]);
+  }
+
+  const result = taskSchemas[tipo].safeParse(value);
+  if (!result.success) throw new TaskValidationError(formatIssues(result.error));
+  return result.data;
+}
+
+/**
+ * Decodes and validates a raw queue entry. Throws TaskValidationError when
+ * the text is too large, not JSON, or not a valid task.
+ */
+export function parseTask(raw: string): Task {
+  if (Buffer.byteLength(raw) > MAX_TASK_BYTES) {
+    throw new TaskValidationError([
+      `task: is larger than ${MAX_TASK_BYTES} bytes`,
+    ]);
+  }
+
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    const reason = (error as Error).message.split("\n")[0];
+    throw new TaskValidationError([`task: is not valid JSON (${reason})`]);
+  }
+  return validateTask(value);
+}
+
+/** Gives a task an id and an enqueue time when it has none. */
+export function stampTask<T extends Task>(
+  task: T,
+  now = new Date(),
+): T & { id: string; encolada_en: string } {
+  return {
+    ...task,
+    id: task.id ?? randomUUID(),
+    encolada_en: task.encolada_en ?? now.toISOString(),
+  };
+}

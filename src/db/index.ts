@@ -1,0 +1,21 @@
+/**
+ * PostgreSQL access for batchctl: the `Database` the worker calls (a pg
+ * pool or embedded PGlite), SQLSTATE classes, and `batchctl db setup`.
+ * Other folders import from here only.
+ */
+export {
+  createDatabase,
+  DEFAULT_PGLITE_DATA_DIR,
+  type Database,
+  type DatabaseOptions,
+} from "./database.js";
+export {
+  classifyDbError,
+  isConnectionFailure,
+  scrubSecrets,
+} from "./classify-error.js";
+export { defaultFunctionNames } from "./function-call.js";
+export { createPgliteDatabase, openPglite } from "./pglite.js";
+export { CONNECT_TIMEOUT_MS } from "./postgres.js";
+export { setupDatabase, type SetupOptions, type SetupReport } from "./setup.js";
+export { sqlDirectory } from "./sql-files.js";

@@ -1,0 +1,43 @@
+/**
+ * Redis key names of one queue (DESIGN.md section 2). Nothing else in the
+ * code base builds a key.
+ */
+
+/** Every key of the queue with prefix `prefix`. */
+export interface QueueKeys {
+  prefix: string;
+  pending: string;
+  retries: string;
+  scheduled: string;
+  processed: string;
+  failed: string;
+  workers: string;
+  pause: string;
+  audit: string;
+  inFlight(worker: string): string;
+  heartbeat(worker: string): string;
+  stats(day: string): string;
+}
+
+/** Builds the key names for `prefix` (e.g. `cola:batch` or `{cola:batch}`). */
+export function createKeys(prefix: string): QueueKeys {
+  return {
+    prefix,
+    pending: `${prefix}:procesar`,
+    retries: `${prefix}:reintentos`,
+    scheduled: `${prefix}:programadas`,
+    processed: `${prefix}:procesadas`,
+    failed: `${prefix}:fallidas`,
+    workers: `${prefix}:workers`,
+    pause: `${prefix}:pausa`,
+    audit: `${prefix}:auditoria`,
+    inFlight: (worker) => `${prefix}:procesando:${worker}`,
+    heartbeat: (worker) => `${prefix}:worker:${worker}`,
+    stats: (day) => `${prefix}:stats:${day}`,
+  };
+}
+
+/** The UTC day `YYYY-MM-DD` of a timestamp, as used in stats keys. */
+export function statsDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}

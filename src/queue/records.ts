@@ -1,0 +1,48 @@
+/**
+ * Records written to `P:procesadas` and `P:fallidas` (DESIGN.md section 4):
+ * enough to understand and replay a task.
+ */
+import type { ErrorClass } from "../common/errors.js";
+
+/** The error part of a failure record. */
+export interface RecordError {
+  mensaje: string;
+  clase: ErrorClass;
+  codigo?: string;
+}
+
+/** One entry of `P:procesadas` or `P:fallidas`. */
+export interface TaskRecord {
+  id: string;
+  /** The task's tipo, or null when it had none readable. */
+  tipo: string | null;
+  /** The task as received, when it was valid JSON. */
+  tarea?: unknown;
+  /** The raw text, when it was not valid JSON (cut at RAW_RECORD_LIMIT). */
+  crudo?: string;
+  /** Size in bytes of the raw text, when `crudo` was cut. */
+  crudo_bytes?: number;
+  intentos: number;
+  encolada_en: string | null;
+  iniciada_en: string;
+  terminada_en: string;
+  duracion_ms: number;
+  worker: string;
+  resultado?: unknown;
+  error?: RecordError;
+}
+
+/** How much of an unparseable raw task a failure record keeps (64 KiB). */
+export const RAW_RECORD_LIMIT = 64 * 1024;
+
+/** Parses a stored record; returns undefined when it is not one. */
+export function parseRecord(text: string): TaskRecord | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== "object" || value === null) return undefined;
+    if (typeof (value as { id?: unknown }).id !== "string") return undefined;
+    return value as TaskRecord;
+  } catch {
+    return undefined;
+  }
+}

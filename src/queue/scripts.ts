@@ -1,0 +1,80 @@
+/**
+ * Lua scripts: every multi-key move that must be atomic on both transports.
+ * Keys are always passed as KEYS so a Redis Cluster hash tag keeps them in
+ * one slot.
+ */
+import { defineScript } from "./transport.js";
+
+/**
+ * KEYS: pending, inFlight, pause. ARGV: max.
+ * Moves up to `max` tasks from the head of pending to the in-flight list.
+ * Returns the moved tasks, or nil when the queue is paused.
+ */
+export const claimScript = defineScript(
+  "claim",
+  `
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local max = tonumber(ARGV[1])
+if max <= 0 then return {} end
+local items = redis.call('LRANGE', KEYS[1], 0, max - 1)
+if #items == 0 then return items end
+redis.call('LTRIM', KEYS[1], #items, -1)
+redis.call('RPUSH', KEYS[2], unpack(items))
+return items
+`,
+);
+
+/**
+ * KEYS: retries, scheduled, pending. ARGV: nowMs, limit.
+ * Moves due members of both zsets to the tail of pending. Returns how many.
+ */
+export const promoteScript = defineScript(
+  "promote",
+  `
+local moved = 0
+for i = 1, 2 do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[1],
+    'LIMIT', 0, tonumber(ARGV[2]))
+  if #due > 0 then
+    redis.call('ZREM', KEYS[i], unpack(due))
+    redis.call('RPUSH', KEYS[3], unpack(due))
+    moved = moved + #due
+  end
+end
+return moved
+`,
+);
+
+/**
+ * KEYS: heartbeat, inFlight, workers, pending. ARGV: workerId, force.
+ * Unless `force` is "1", does nothing (-1) while the heartbeat exists.
+ * Otherwise returns every in-flight task to the head of pending in its
+ * original order, deletes the list, forgets the worker; returns how many.
+ */
+export const returnInFlightScript = defineScript(
+  "return-in-flight",
+  `
+if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local items = redis.call('LRANGE', KEYS[2], 0, -1)
+for i = #items, 1, -1 do
+  redis.call('LPUSH', KEYS[4], items[i])
+end
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return #items
+`,
+);
+
+/**
+ * KEYS: inFlight, pending. ARGV: task.
+ * Puts one claimed task back at the head of pending (used when a pause
+ * arrives between a blocking fetch and its start). Returns 1 or 0.
+ */
+export const unclaimScript = defineScript(
+  "unclaim",
+  `
+local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
+if removed == 1 then redis.call('LPUSH', KEYS[2], ARGV[1]) end
+return removed
+`,
+);

@@ -1,0 +1,58 @@
+/**
+ * The interface both Redis transports (TCP via ioredis, HTTP REST) offer to
+ * the operations layer. Operations are written once against it.
+ */
+import { createHash } from "node:crypto";
+
+/** A Redis argument. */
+export type Arg = string | number;
+/** One command: name then arguments, e.g. `["LPUSH", key, value]`. */
+export type Command = [string, ...Arg[]];
+
+/** A Lua script with its SHA1, run with EVALSHA and EVAL as fallback. */
+export interface LuaScript {
+  name: string;
+  lua: string;
+  sha: string;
+}
+
+/** Declares a Lua script; the SHA is computed once. */
+export function defineScript(name: string, lua: string): LuaScript {
+  return { name, lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
+
+/** Connection state changes, reported to the owner (worker, UI). */
+export interface TransportEvents {
+  onLost?: (reason: string) => void;
+  onRestored?: () => void;
+}
+
+/** What the operations layer needs from a Redis connection. */
+export interface RedisTransport {
+  /** `tcp` or `rest`. */
+  readonly kind: "tcp" | "rest";
+  /** Where it connects, host only, never a password or token. */
+  readonly target: string;
+  /** Runs one command and returns its reply. */
+  command<T = unknown>(...command: Command): Promise<T>;
+  /** Runs commands atomically (MULTI/EXEC); returns each reply in order. */
+  transaction(commands: Command[]): Promise<unknown[]>;
+  /** Runs commands in one round trip, not atomically. */
+  pipeline(commands: Command[]): Promise<unknown[]>;
+  /** Runs a Lua script atomically. */
+  script<T = unknown>(script: LuaScript, keys: string[], args: Arg[]): Promise<T>;
+  /**
+   * Blocks up to `timeoutSeconds` moving the head of `source` to the tail of
+   * `destination` (BLMOVE). Undefined when the transport cannot block: the
+   * caller then polls.
+   */
+  blockingMove?(
+    source: string,
+    destination: string,
+    timeoutSeconds: number,
+  ): Promise<string | null>;
+  /** Interrupts a pending blockingMove (it resolves null or rejects). */
+  interruptBlocking?(): void;
+  /** Closes every connection; safe to call twice. */
+  close(): Promise<void>;
+}

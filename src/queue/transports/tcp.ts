@@ -1,0 +1,154 @@
+/**
+ * The TCP transport: ioredis. A second connection is opened lazily for the
+ * blocking fetch, since BLMOVE holds its connection until it returns.
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { ConnectionError, BatchError } from "../../common/errors.js";
+import { urlHost } from "../../common/redact.js";
+import type {
+  Arg,
+  Command,
+  LuaScript,
+  RedisTransport,
+  TransportEvents,
+} from "../transport.js";
+
+/** Options of the TCP transport. */
+export interface TcpTransportOptions extends TransportEvents {
+  url: string;
+  /**
+   * true for the worker and the TUI: reconnect forever and hold commands
+   * until Redis is back. false for one-shot commands: fail fast (exit 3).
+   */
+  persistent: boolean;
+}
+
+/** Longest wait between reconnection attempts. */
+const MAX_RECONNECT_DELAY_MS = 2000;
+/** One-shot commands give up after this many reconnection attempts. */
+const ONE_SHOT_RECONNECTS = 2;
+const CONNECT_TIMEOUT_MS = 3000;
+
+function isConnectionFailure(error: Error): boolean {
+  const code = (error as { code?: string }).code ?? "";
+  return (
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(
+      code,
+    ) ||
+    error.name === "MaxRetriesPerRequestError" ||
+    /Connection is closed|Stream isn't writeable|connect ETIMEDOUT/.test(
+      error.message,
+    )
+  );
+}
+
+/** Opens an ioredis-backed transport (connects on first command). */
+export function createTcpTransport(
+  options: TcpTransportOptions,
+): RedisTransport {
+  const target = urlHost(options.url);
+  const redisOptions: RedisOptions = {
+    lazyConnect: false,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: options.persistent ? null : 1,
+    enableAutoPipelining: false,
+    retryStrategy: (times) => {
+      if (!options.persistent && times > ONE_SHOT_RECONNECTS) return null;
+      return Math.min(times * 100, MAX_RECONNECT_DELAY_MS);
+    },
+  };
+  const client = new Redis(options.url, redisOptions);
+  let blocking: Redis | undefined;
+  let isDown = false;
+  let isClosed = false;
+
+  client.on("error", (error: Error) => {
+    if (isDown || isClosed) return;
+    isDown = true;
+    options.onLost?.(error.message);
+  });
+  client.on("ready", () => {
+    if (!isDown) return;
+    isDown = false;
+    options.onRestored?.();
+  });
+
+  const translate = (error: unknown): Error => {
+    if (!(error instanceof Error)) return new Error(String(error));
+    if (error instanceof BatchError) return error;
+    if (isConnectionFailure(error)) {
+      return new ConnectionError(
+        `cannot reach Redis at ${target}: ${error.message}`,
+      );
+    }
+    return error;
+  };
+
+  const run = async <T>(promise: Promise<T>): Promise<T> => {
+    try {
+      return await promise;
+    } catch (error) {
+      throw translate(error);
+    }
+  };
+
+  const execAll = async (
+    commands: Command[],
+    atomic: boolean,
+  ): Promise<unknown[]> => {
+    if (commands.length === 0) return [];
+    // ioredis batches take method names, which are lower case.
+    const calls = commands.map(([name, ...args]) => [name.toLowerCase(), ...args]);
+    const batch = atomic ? client.multi(calls) : client.pipeline(calls);
+    const replies = await run(batch.exec());
+    if (replies === null) throw new Error("Redis transaction was aborted");
+    return replies.map(([error, reply]) => {
+      if (error) throw translate(error);
+      return reply;
+    });
+  };
+
+  return {
+    kind: "tcp",
+    target,
+    command: <T>(...[name, ...args]: Command) =>
+      run(client.call(name, ...args) as Promise<T>),
+    transaction: (commands) => execAll(commands, true),
+    pipeline: (commands) => execAll(commands, false),
+    async script<T>(script: LuaScript, keys: string[], args: Arg[]) {
+      try {
+        return (await client.evalsha(
+          script.sha,
+          keys.length,
+          ...keys,
+          ...args,
+        )) as T;
+      } catch (error) {
+        if (!String((error as Error).message).startsWith("NOSCRIPT")) {
+          throw translate(error);
+        }
+      }
+      return run(client.eval(script.lua, keys.length, ...keys, ...args)) as T;
+    },
+    async blockingMove(source, destination, timeoutSeconds) {
+      blocking ??= client.duplicate();
+      const reply = await run(
+        blocking.blmove(source, destination, "LEFT", "RIGHT", timeoutSeconds),
+      );
+      return reply ?? null;
+    },
+    interruptBlocking() {
+      // Disconnecting is the only way to end a BLMOVE early; a task it had
+      // already moved stays in the in-flight list and is returned at exit.
+      blocking?.disconnect();
+      blocking = undefined;
+    },
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      blocking?.disconnect();
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+

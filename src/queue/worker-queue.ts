@@ -1,0 +1,202 @@
+/**
+ * The queue operations a worker performs: claim, acknowledge, retry,
+ * heartbeat, recover dead workers' tasks, promote due retries.
+ */
+import type { QueueKeys } from "./keys.js";
+import { statsDay } from "./keys.js";
+import type { TaskRecord } from "./records.js";
+import {
+  claimScript,
+  promoteScript,
+  returnInFlightScript,
+  unclaimScript,
+} from "./scripts.js";
+import type { Command, RedisTransport } from "./transport.js";
+
+/** Default cap of `P:procesadas` (DESIGN.md section 2). */
+export const DEFAULT_PROCESSED_CAP = 10_000;
+/** Stats hashes expire after this long (90 days). */
+const STATS_TTL_SECONDS = 90 * 24 * 3600;
+/** Most due tasks one promote call moves per zset. */
+const PROMOTE_LIMIT = 1000;
+
+/** The outcome of one task, as acknowledged to Redis. */
+export type Ack =
+  | { kind: "procesada" | "fallida"; raw: string; record: TaskRecord }
+  | {
+      kind: "reintento";
+      raw: string;
+      record: TaskRecord;
+      /** The task as it will be fetched again (with id and intentos). */
+      retryTask: string;
+      /** Epoch ms when it becomes due. */
+      retryAt: number;
+    };
+
+/** What a worker's heartbeat key holds, read back by `stats` and the UI. */
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  concurrency: number;
+  in_flight: number;
+  processed: number;
+  failed: number;
+  transport: string;
+  version: string;
+}
+
+/** Options of `createWorkerQueue`. */
+export interface WorkerQueueOptions {
+  transport: RedisTransport;
+  keys: QueueKeys;
+  worker: string;
+  /** Most records kept in `P:procesadas`. */
+  processedCap?: number;
+}
+
+/** The worker's view of the queue; see each method. */
+export interface WorkerQueue {
+  /** Moves up to `max` tasks into this worker's in-flight list; null: paused. */
+  claim(max: number): Promise<string[] | null>;
+  /**
+   * Blocks up to `timeoutSeconds` for one task (TCP only). Undefined when
+   * the transport cannot block.
+   */
+  claimBlocking?(timeoutSeconds: number): Promise<string | null>;
+  /** Ends a pending claimBlocking early. */
+  interruptBlocking(): void;
+  /** Puts a claimed task back at the head of the queue. */
+  unclaim(raw: string): Promise<void>;
+  /**
+   * Writes outcomes atomically: each record lands in its list (or the task
+   * in `P:reintentos`), its in-flight copy is removed, counters move.
+   */
+  acknowledge(acks: Ack[]): Promise<void>;
+  /** Moves due retries and scheduled tasks to the queue; returns how many. */
+  promoteDue(now: number): Promise<number>;
+  /** Registers the worker and refreshes its heartbeat for `ttlMs`. */
+  heartbeat(info: WorkerInfo, ttlMs: number): Promise<void>;
+  /** Returns tasks of workers whose heartbeat expired; per dead worker. */
+  recoverDeadWorkers(): Promise<{ worker: string; count: number }[]>;
+  /** Returns this worker's in-flight tasks to the queue and unregisters. */
+  releaseAll(): Promise<number>;
+  /** Counts what `--drain` waits for: pending, retries, every in-flight. */
+  remainingWork(): Promise<number>;
+}
+
+/** Creates the worker's queue operations. */
+export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
+  const { transport, keys, worker } = options;
+  const cap = options.processedCap ?? DEFAULT_PROCESSED_CAP;
+  const inFlight = keys.inFlight(worker);
+
+  const returnTasksOf = (id: string, force: boolean) =>
+    transport.script<number>(
+      returnInFlightScript,
+      [keys.heartbeat(id), keys.inFlight(id), keys.workers, keys.pending],
+      [id, force ? "1" : "0"],
+    );
+
+  const blocking = transport.blockingMove?.bind(transport);
+
+  return {
+    claim: (max) =>
+      transport.script<string[] | null>(
+        claimScript,
+        [keys.pending, inFlight, keys.pause],
+        [max],
+      ),
+    claimBlocking: blocking
+      ? (timeoutSeconds) => blocking(keys.pending, inFlight, timeoutSeconds)
+      : undefined,
+    interruptBlocking: () => transport.interruptBlocking?.(),
+    async unclaim(raw) {
+      await transport.script(unclaimScript, [inFlight, keys.pending], [raw]);
+    },
+    async acknowledge(acks) {
+      if (acks.length === 0) return;
+      await transport.transaction(buildAckCommands(keys, inFlight, acks, cap));
+    },
+    promoteDue: (now) =>
+      transport.script<number>(
+        promoteScript,
+        [keys.retries, keys.scheduled, keys.pending],
+        [now, PROMOTE_LIMIT],
+      ),
+    async heartbeat(info, ttlMs) {
+      await transport.transaction([
+        ["SADD", keys.workers, worker],
+        ["SET", keys.heartbeat(worker), JSON.stringify(info), "PX", ttlMs],
+      ]);
+    },
+    async recoverDeadWorkers() {
+      const members = await transport.command<string[]>(
+        "SMEMBERS",
+        keys.workers,
+      );
+      const recovered: { worker: string; count: number }[] = [];
+      for (const id of members) {
+        if (id === worker) continue;
+        const count = await returnTasksOf(id, false);
+        if (count >= 0) recovered.push({ worker: id, count });
+      }
+      return recovered;
+    },
+    async releaseAll() {
+      const count = await returnTasksOf(worker, true);
+      await transport.command("DEL", keys.heartbeat(worker));
+      return count;
+    },
+    async remainingWork() {
+      const members = await transport.command<string[]>(
+        "SMEMBERS",
+        keys.workers,
+      );
+      const replies = await transport.pipeline([
+        ["LLEN", keys.pending],
+        ["ZCARD", keys.retries],
+        ...members.map((id): Command => ["LLEN", keys.inFlight(id)]),
+      ]);
+      return replies.reduce<number>((sum, n) => sum + Number(n), 0);
+    },
+  };
+}
+
+/** The MULTI body of one acknowledgement batch. */
+function buildAckCommands(
+  keys: QueueKeys,
+  inFlight: string,
+  acks: Ack[],
+  cap: number,
+): Command[] {
+  const processed: string[] = [];
+  const failed: string[] = [];
+  const counters = new Map<string, number>();
+  const commands: Command[] = [];
+
+  for (const ack of acks) {
+    const field = `${ack.record.tipo ?? "invalida"}:${ack.kind}s`;
+    counters.set(field, (counters.get(field) ?? 0) + 1);
+    if (ack.kind === "reintento") {
+      commands.push(["ZADD", keys.retries, ack.retryAt, ack.retryTask]);
+    } else {
+      const list = ack.kind === "procesada" ? processed : failed;
+      list.push(JSON.stringify(ack.record));
+    }
+    commands.push(["LREM", inFlight, 1, ack.raw]);
+  }
+
+  if (processed.length) {
+    commands.push(["LPUSH", keys.processed, ...processed]);
+    commands.push(["LTRIM", keys.processed, 0, cap - 1]);
+  }
+  if (failed.length) commands.push(["LPUSH", keys.failed, ...failed]);
+  const day = keys.stats(statsDay(new Date()));
+  for (const [field, count] of counters) {
+    commands.push(["HINCRBY", day, field, count]);
+  }
+  commands.push(["EXPIRE", day, STATS_TTL_SECONDS]);
+  return commands;
+}

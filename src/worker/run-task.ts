@@ -1,0 +1,194 @@
+/**
+ * Runs one raw queue entry to an outcome: decode, validate, run the
+ * handler, classify a failure, decide on a retry. A failing task is data:
+ * this function never throws.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  ConnectionError,
+  TaskError,
+  toError,
+} from "../common/errors.js";
+import {
+  MAX_TASK_BYTES,
+  TASK_ID_PATTERN,
+  TaskValidationError,
+  validateTask,
+} from "../common/task.js";
+import { isConnectionFailure } from "../db/index.js";
+import {
+  RAW_RECORD_LIMIT,
+  type Ack,
+  type TaskRecord,
+} from "../queue/index.js";
+import { runHandler, type HandlerContext } from "./handlers/index.js";
+import { mayRetry, retryDelay, type RetryPolicy } from "./retry-policy.js";
+
+/** Options of `runTask`. */
+export interface RunTaskOptions {
+  worker: string;
+  policy: RetryPolicy;
+  /** A handler still running after this long fails as transient. */
+  taskTimeoutMs: number;
+  ctx: HandlerContext;
+}
+
+/** What running a task produced. */
+export interface TaskRun {
+  ack: Ack;
+  /**
+   * The database could not be reached: the attempt does not count and the
+   * worker should stop fetching until it answers again.
+   */
+  isDatabaseDown: boolean;
+}
+
+/** What could be read of a raw entry before validation. */
+interface Decoded {
+  value?: unknown;
+  id: string;
+  tipo: string | null;
+  previousAttempts: number;
+  encoladaEn: string | null;
+  error?: TaskError;
+}
+
+function decode(raw: string): Decoded {
+  const fallback = { id: randomUUID(), tipo: null, previousAttempts: 0 };
+  if (Buffer.byteLength(raw) > MAX_TASK_BYTES) {
+    const message = `task: is larger than ${MAX_TASK_BYTES} bytes`;
+    return {
+      ...fallback,
+      encoladaEn: null,
+      error: new TaskError("validacion", message),
+    };
+  }
+
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    const reason = toError(error).message.split("\n")[0];
+    const message = `task: is not valid JSON (${reason})`;
+    return {
+      ...fallback,
+      encoladaEn: null,
+      error: new TaskError("validacion", message),
+    };
+  }
+
+  const fields = (
+    typeof value === "object" && value !== null ? value : {}
+  ) as Record<string, unknown>;
+  const { id, tipo, intentos, encolada_en: encoladaEn } = fields;
+  return {
+    value,
+    id: typeof id === "string" && TASK_ID_PATTERN.test(id) ? id : fallback.id,
+    tipo: typeof tipo === "string" ? tipo.slice(0, 100) : null,
+    previousAttempts:
+      typeof intentos === "number" && Number.isInteger(intentos) && intentos > 0
+        ? intentos
+        : 0,
+    encoladaEn: typeof encoladaEn === "string" ? encoladaEn.slice(0, 40) : null,
+  };
+}
+
+function toTaskError(error: unknown): TaskError {
+  if (error instanceof TaskError) return error;
+  if (error instanceof TaskValidationError) {
+    return new TaskError("validacion", error.message);
+  }
+  if (error instanceof ConnectionError) {
+    return new TaskError("transitorio", error.message, "REDIS_UNREACHABLE");
+  }
+  return new TaskError("permanente", toError(error).message, "INTERNAL");
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const message = `task did not finish within ${ms} ms`;
+      reject(new TaskError("transitorio", message, "TIMEOUT"));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs one raw entry and returns its acknowledgement. Never throws. */
+export async function runTask(
+  raw: string,
+  options: RunTaskOptions,
+): Promise<TaskRun> {
+  const started = Date.now();
+  const decoded = decode(raw);
+  const attempt = decoded.previousAttempts + 1;
+  let resultado: unknown;
+  let failure = decoded.error;
+
+  if (!failure) {
+    try {
+      const task = validateTask(decoded.value);
+      resultado = await withTimeout(
+        runHandler(task, options.ctx),
+        options.taskTimeoutMs,
+      );
+    } catch (error) {
+      failure = toTaskError(error);
+    }
+  }
+
+  const finished = Date.now();
+  const record: TaskRecord = {
+    id: decoded.id,
+    tipo: decoded.tipo,
+    ...(decoded.value === undefined
+      ? rawFields(raw)
+      : { tarea: decoded.value }),
+    intentos: attempt,
+    encolada_en: decoded.encoladaEn,
+    iniciada_en: new Date(started).toISOString(),
+    terminada_en: new Date(finished).toISOString(),
+    duracion_ms: finished - started,
+    worker: options.worker,
+  };
+
+  if (!failure) {
+    record.resultado = resultado ?? null;
+    return { ack: { kind: "procesada", raw, record }, isDatabaseDown: false };
+  }
+
+  record.error = {
+    mensaje: failure.message,
+    clase: failure.clase,
+    ...(failure.codigo ? { codigo: failure.codigo } : {}),
+  };
+  const isDatabaseDown = isConnectionFailure(failure);
+  // An outage is not the task's fault: that attempt is not counted.
+  const counted = isDatabaseDown ? attempt - 1 : attempt;
+  const retryable =
+    failure.clase === "transitorio" &&
+    (isDatabaseDown || mayRetry(options.policy, attempt));
+  if (!retryable) {
+    return { ack: { kind: "fallida", raw, record }, isDatabaseDown };
+  }
+
+  const retryAt = finished + retryDelay(options.policy, Math.max(counted, 1));
+  const retryTask = JSON.stringify({
+    ...(decoded.value as object),
+    id: decoded.id,
+    intentos: counted,
+  });
+  return {
+    ack: { kind: "reintento", raw, record, retryTask, retryAt },
+    isDatabaseDown,
+  };
+}
+
+function rawFields(raw: string): Pick<TaskRecord, "crudo" | "crudo_bytes"> {
+  if (raw.length <= RAW_RECORD_LIMIT) return { crudo: raw };
+  return {
+    crudo: raw.slice(0, RAW_RECORD_LIMIT),
+    crudo_bytes: Buffer.byteLength(raw),
+  };
+}

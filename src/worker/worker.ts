@@ -1,0 +1,322 @@
+/**
+ * The worker: fetch loop, concurrency slots, acknowledgements, maintenance
+ * (heartbeat, recovery of dead workers, promotion of due retries) and
+ * graceful shutdown. It wires small pieces together; the per-task logic is
+ * in run-task.ts, the Redis side in src/queue.
+ */
+import { hostname } from "node:os";
+import { TypedEmitter, type WorkerEvents } from "../common/events.js";
+import { toError } from "../common/errors.js";
+import type { Logger } from "../common/logger.js";
+import type { Database } from "../db/index.js";
+import type { Ack, WorkerInfo, WorkerQueue } from "../queue/index.js";
+import { createAckBuffer } from "./ack-buffer.js";
+import type { HandlerContext } from "./handlers/index.js";
+import type { RetryPolicy } from "./retry-policy.js";
+import { runTask } from "./run-task.js";
+import { createSignal } from "./signal.js";
+import { createTimers, type Timings } from "./timers.js";
+
+export { DEFAULT_TIMINGS, type Timings } from "./timers.js";
+
+/** Options of `createWorker`. */
+export interface WorkerOptions {
+  id: string;
+  queue: WorkerQueue;
+  db: Database;
+  ctx: HandlerContext;
+  /** Tasks in flight at once (`--concurrency`). */
+  concurrency: number;
+  policy: RetryPolicy;
+  /** A task still running after this long fails as transient. */
+  taskTimeoutMs: number;
+  /** Exit once the queue, retries and every in-flight list are empty. */
+  drain: boolean;
+  /** How long a graceful stop waits for in-flight tasks. */
+  shutdownTimeoutMs: number;
+  /** Log one line per finished task. */
+  logTasks: boolean;
+  timings: Timings;
+  logger: Logger;
+  /** Shown in the heartbeat: `tcp 127.0.0.1:6379`. */
+  transport: string;
+  version: string;
+}
+
+/** Counters of one worker's life. */
+export interface WorkerTotals {
+  processed: number;
+  failed: number;
+  retried: number;
+  recovered: number;
+  /** Tasks returned to the queue at shutdown. */
+  returned: number;
+}
+
+/** A running worker. */
+export interface Worker {
+  readonly events: TypedEmitter<WorkerEvents>;
+  /** Runs until drained or stopped; resolves with the totals. */
+  run(): Promise<WorkerTotals>;
+  /**
+   * First call: stop fetching and let in-flight tasks finish (up to the
+   * shutdown timeout). Second call: return them to the queue at once.
+   */
+  stop(reason: string): void;
+}
+
+/** Creates a worker; nothing happens until `run`. */
+export function createWorker(options: WorkerOptions): Worker {
+  const { queue, logger, id } = options;
+  const events = new TypedEmitter<WorkerEvents>();
+  const log = logger.child({ worker: id });
+  const wake = createSignal();
+  const totals: WorkerTotals = {
+    processed: 0,
+    failed: 0,
+    retried: 0,
+    recovered: 0,
+    returned: 0,
+  };
+  const running = new Set<Promise<void>>();
+  const startedAt = new Date().toISOString();
+  let isStopping = false;
+  let isAbandoned = false;
+  let isDatabaseDown = false;
+  let redisFailures = 0;
+  let abandonTimer: NodeJS.Timeout | undefined;
+
+  const info = (): WorkerInfo => ({
+    id,
+    host: hostname(),
+    pid: process.pid,
+    started_at: startedAt,
+    concurrency: options.concurrency,
+    in_flight: running.size,
+    processed: totals.processed,
+    failed: totals.failed,
+    transport: options.transport,
+    version: options.version,
+  });
+
+  const acks = createAckBuffer({
+    write: (batch) => queue.acknowledge(batch),
+    onWritten: (batch) => batch.forEach(announce),
+    onWriteError: (error, attempt) =>
+      log.warn({ err: toError(error), attempt }, "writing outcomes failed"),
+  });
+
+  function announce(ack: Ack): void {
+    const { record } = ack;
+    const fields = {
+      id: record.id,
+      tipo: record.tipo,
+      intentos: record.intentos,
+      duracion_ms: record.duracion_ms,
+    };
+    if (ack.kind === "procesada") {
+      totals.processed++;
+      if (options.logTasks) log.info(fields, "task processed");
+    } else if (ack.kind === "fallida") {
+      totals.failed++;
+      if (options.logTasks) log.error({ ...fields, error: record.error }, "task failed");
+    }
+    if (ack.kind !== "reintento") {
+      events.emit("task:finished", { record, outcome: ack.kind });
+      return;
+    }
+    totals.retried++;
+    if (options.logTasks) {
+      const retry_at = new Date(ack.retryAt).toISOString();
+      log.warn({ ...fields, error: record.error, retry_at }, "task will be retried");
+    }
+    events.emit("task:finished", { record, outcome: ack.kind, retryAt: ack.retryAt });
+  }
+
+  function start(raws: string[]): void {
+    if (raws.length === 0) return;
+    events.emit("task:claimed", { worker: id, count: raws.length });
+    for (const raw of raws) {
+      const task = (async () => {
+        const run = await runTask(raw, {
+          worker: id,
+          policy: options.policy,
+          taskTimeoutMs: options.taskTimeoutMs,
+          ctx: options.ctx,
+        });
+        if (run.isDatabaseDown) markDatabaseDown(run.ack.record.error?.mensaje);
+        await acks.add(run.ack);
+      })();
+      running.add(task);
+      void task.finally(() => {
+        running.delete(task);
+        wake.notify();
+      });
+    }
+  }
+
+  function markDatabaseDown(reason = "unreachable"): void {
+    if (isDatabaseDown) return;
+    isDatabaseDown = true;
+    log.warn({ reason }, "database unreachable; fetching paused until it answers");
+    events.emit("connection:lost", { service: "postgres", reason });
+  }
+
+  async function waitForDatabase(): Promise<void> {
+    for (let attempt = 0; !isStopping; attempt++) {
+      await wake.wait(Math.min(500 * 2 ** attempt, 5000));
+      try {
+        await options.db.ping();
+        isDatabaseDown = false;
+        log.info("database reachable again; fetching resumed");
+        events.emit("connection:restored", { service: "postgres" });
+        return;
+      } catch {
+        // Still down: keep waiting; the first failure was already logged.
+      }
+    }
+  }
+
+  async function onRedisError(error: unknown): Promise<void> {
+    redisFailures++;
+    if (redisFailures === 1) {
+      log.warn({ err: toError(error) }, "fetching from Redis failed; retrying");
+    }
+    await wake.wait(Math.min(100 * 2 ** redisFailures, 2000));
+  }
+
+  /** Blocks for one task when idle; returns whatever it claimed. */
+  async function waitForTask(free: number): Promise<string[]> {
+    const blockingClaim = queue.claimBlocking;
+    if (!blockingClaim) {
+      await wake.wait(options.timings.pollMs);
+      return [];
+    }
+    const first = await blockingClaim(options.timings.blockSeconds);
+    if (first === null || isStopping) return first === null ? [] : [first];
+    // The follow-up claim also tells whether a pause arrived meanwhile.
+    const more = await queue.claim(free - 1);
+    if (more === null) {
+      await queue.unclaim(first);
+      return [];
+    }
+    return [first, ...more];
+  }
+
+  async function isDrained(): Promise<boolean> {
+    if (running.size > 0 || acks.size > 0) return false;
+    return (await queue.remainingWork()) === 0;
+  }
+
+  async function fetchLoop(): Promise<void> {
+    while (!isStopping) {
+      if (isDatabaseDown) {
+        await waitForDatabase();
+        continue;
+      }
+      const free = options.concurrency - running.size;
+      if (free <= 0) {
+        await wake.wait();
+        continue;
+      }
+      try {
+        const claimed = await queue.claim(free);
+        redisFailures = 0;
+        if (claimed === null) {
+          await wake.wait(options.timings.pausedPollMs);
+          continue;
+        }
+        if (claimed.length > 0) {
+          start(claimed);
+          continue;
+        }
+        if (options.drain && (await isDrained())) return;
+        start(await waitForTask(free));
+      } catch (error) {
+        if (isStopping) return;
+        await onRedisError(error);
+      }
+    }
+  }
+
+  async function waitForRunningTasks(): Promise<void> {
+    while (running.size > 0 && !isAbandoned) await wake.wait();
+  }
+
+  async function shutdown(): Promise<void> {
+    timers.stop();
+    await waitForRunningTasks();
+    clearTimeout(abandonTimer);
+    if (isAbandoned) acks.abandon();
+    try {
+      totals.returned = await queue.releaseAll();
+    } catch (error) {
+      log.error(
+        { err: toError(error) },
+        "could not return in-flight tasks; another worker will recover them once this heartbeat expires",
+      );
+    }
+    events.emit("worker:stopped", { returned: totals.returned });
+  }
+
+  const timers = createTimers({
+    queue,
+    timings: options.timings,
+    info,
+    log,
+    totals,
+    events,
+    worker: id,
+  });
+
+  return {
+    events,
+    async run() {
+      await queue.heartbeat(info(), options.timings.heartbeatTtlMs);
+      timers.start();
+      log.info(
+        {
+          concurrency: options.concurrency,
+          transport: options.transport,
+          database: options.db.description,
+          drain: options.drain,
+        },
+        "worker started",
+      );
+      events.emit("worker:started", {
+        worker: id,
+        concurrency: options.concurrency,
+      });
+      try {
+        await fetchLoop();
+        if (!isStopping) log.info("queue drained");
+      } finally {
+        await shutdown();
+      }
+      log.info({ ...totals }, "worker stopped");
+      return totals;
+    },
+    stop(reason) {
+      if (isStopping) {
+        log.warn("second stop: returning in-flight tasks to the queue now");
+        isAbandoned = true;
+        wake.notify();
+        return;
+      }
+      isStopping = true;
+      log.info(
+        { reason, in_flight: running.size },
+        "stopping: no new tasks, waiting for in-flight ones",
+      );
+      events.emit("worker:stopping", { reason, inFlight: running.size });
+      queue.interruptBlocking();
+      abandonTimer = setTimeout(() => {
+        log.warn("shutdown timeout reached; returning in-flight tasks to the queue");
+        isAbandoned = true;
+        wake.notify();
+      }, options.shutdownTimeoutMs);
+      wake.notify();
+    },
+  };
+}
+
