@@ -57,7 +57,10 @@ export interface ConfigFlags {
   logLevel?: string;
 }
 
-const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
+/** PostgreSQL truncates identifiers past NAMEDATALEN - 1 = 63 bytes. */
+const IDENT = "[A-Za-z_][A-Za-z0-9_$]{0,62}";
+/** A database function name: `name` or `schema.name`. */
+export const FUNCTION_NAME = new RegExp(`^${IDENT}(\\.${IDENT})?$`);
 
 function urlWithProtocols(protocols: string[], hint: string) {
   return z.string().refine((value) => {

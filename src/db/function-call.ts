@@ -3,18 +3,9 @@
  * function by name, with positional parameters, returning jsonb per row.
  */
 import pg from "pg";
+import { FUNCTION_NAME } from "../common/config.js";
 import { ConfigError } from "../common/errors.js";
 
-/** The reference schema's function for each tipo (sql/schema.sql). */
-export const defaultFunctionNames = {
-  notificar_ticket_creado: "batch.notificar_ticket_creado",
-  procesar_tickets_vencidos: "batch.procesar_tickets_vencidos",
-  generar_reporte: "batch.generar_reporte",
-} as const;
-
-/** PostgreSQL truncates identifiers past NAMEDATALEN - 1 = 63 bytes. */
-const IDENT = "[A-Za-z_][A-Za-z0-9_$]{0,62}";
-const FUNCTION_NAME = new RegExp(`^${IDENT}(\\.${IDENT})?$`);
 
 /** PostgreSQL accepts at most 100 arguments per function (FUNC_MAX_ARGS). */
 const MAX_ARGS = 100;

@@ -14,7 +14,6 @@ export {
   isConnectionFailure,
   scrubSecrets,
 } from "./classify-error.js";
-export { defaultFunctionNames } from "./function-call.js";
 export { createPgliteDatabase, openPglite } from "./pglite.js";
 export { CONNECT_TIMEOUT_MS } from "./postgres.js";
 export { setupDatabase, type SetupOptions, type SetupReport } from "./setup.js";

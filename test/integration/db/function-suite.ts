@@ -3,8 +3,8 @@
  * PGlite test files: each passes a `Database` to call through and a
  * superuser `Queryable` to arrange and inspect tickets.
  */
+import { DEFAULT_FUNCTIONS as fns } from "../../../src/common/config.js";
 import { beforeEach, describe, expect, it } from "vitest";
-import { defaultFunctionNames as fns } from "../../../src/db/index.js";
 import { insertTicket, taskErrorOf, type SuiteContext } from "./fixtures.js";
 import { describeDailyReport } from "./report-suite.js";
 

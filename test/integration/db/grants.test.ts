@@ -2,11 +2,11 @@
  * sql/grants.sql: the batch role may execute the three batch functions
  * and nothing else.
  */
+import { DEFAULT_FUNCTIONS } from "../../../src/common/config.js";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createDatabase,
-  defaultFunctionNames,
   type Database,
 } from "../../../src/db/index.js";
 import {
@@ -51,7 +51,7 @@ describe("the batch role", () => {
       return rows[0].id as string;
     });
 
-    const fns = defaultFunctionNames;
+    const fns = DEFAULT_FUNCTIONS;
     await expect(
       db.callFunction(fns.notificar_ticket_creado, [ticket]),
     ).resolves.toMatchObject({ ticket_id: ticket });

@@ -2,6 +2,7 @@
  * Embedded PGlite: setup (schema, role, demo) in a data directory, the
  * `Database` over it, and what the batch role may do there.
  */
+import { DEFAULT_FUNCTIONS as fns } from "../../../src/common/config.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
@@ -10,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError } from "../../../src/common/errors.js";
 import {
   createDatabase,
-  defaultFunctionNames as fns,
   openPglite,
   setupDatabase,
   type SetupReport,

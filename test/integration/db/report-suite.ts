@@ -2,8 +2,8 @@
  * generar_reporte against figures this file computes itself from the
  * tickets it inserts, with timestamps on and around the day's edges.
  */
+import { DEFAULT_FUNCTIONS as fns } from "../../../src/common/config.js";
 import { describe, expect, it } from "vitest";
-import { defaultFunctionNames as fns } from "../../../src/db/index.js";
 import { insertTicket, taskErrorOf, type SuiteContext } from "./fixtures.js";
 
 const DAY = "2024-03-10";

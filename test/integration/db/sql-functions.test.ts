@@ -2,11 +2,11 @@
  * The batch functions on real PostgreSQL, called as the batch role through
  * the pg pool, exactly as the worker calls them.
  */
+import { DEFAULT_FUNCTIONS as fns } from "../../../src/common/config.js";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createDatabase,
-  defaultFunctionNames as fns,
   type Database,
 } from "../../../src/db/index.js";
 import {
