@@ -13,7 +13,8 @@ import { workCommand } from "./commands/work.js";
 import { BatchError, EXIT, toError } from "./common/errors.js";
 import { redact } from "./common/redact.js";
 
-const EPILOGUE = `Exit codes: 0 done, 1 the operation failed, 2 bad usage or input, 3 cannot reach Redis or PostgreSQL.
+const EPILOGUE = `Exit codes: 0 done, 1 the operation failed, 2 bad usage or input,
+3 cannot reach Redis or PostgreSQL.
 Configuration: environment (and .env), overridden by flags. See env.example.`;
 
 function printError(error: unknown, isDebug: boolean): void {
@@ -25,7 +26,8 @@ function printError(error: unknown, isDebug: boolean): void {
 
 async function main(): Promise<void> {
   const argv = hideBin(process.argv);
-  const isDebug = argv.includes("--debug") || process.env.BATCHCTL_DEBUG === "1";
+  const isDebug =
+    argv.includes("--debug") || process.env.BATCHCTL_DEBUG === "1";
   const parser = withGlobalOptions(yargs(argv))
     .scriptName("batchctl")
     .command(workCommand)

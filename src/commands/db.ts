@@ -34,36 +34,55 @@ const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
       .option("admin-url", {
         type: "string",
         describe:
-          "URL of a role that may create schemas and roles (env DATABASE_URL_ADMIN; default: DATABASE_URL_BATCH)",
+          "URL of a role that may create schemas and roles (env DATABASE_URL_ADMIN)",
       })
       .option("role", {
         type: "string",
-        describe: `batch role to create and grant EXECUTE (default: the user of DATABASE_URL_BATCH when --admin-url is separate, else ${DEFAULT_ROLE})`,
+        describe: `batch role to create (default: ${DEFAULT_ROLE})`,
       })
-      .option("demo", { type: "boolean", default: false, describe: "load a few hundred sample tickets" })
-      .option("json", { type: "boolean", default: false, describe: "print the report as JSON" })
+      .option("demo", {
+        type: "boolean",
+        default: false,
+        describe: "load a few hundred sample tickets",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the report as JSON",
+      })
       .example("$0 db setup --demo", "embedded database with sample tickets")
       .example(
-        "DATABASE_URL_ADMIN=postgresql://postgres@127.0.0.1/tickets $0 db setup --role usuario_batch",
+        "$0 db setup --admin-url postgresql://postgres@127.0.0.1/tickets",
         "a real server",
       ) as unknown as Argv<SetupArgs>,
   handler: async (argv) => {
     const config = readConfig(argv);
-    const adminUrl = argv.adminUrl ?? (process.env.DATABASE_URL_ADMIN || config.databaseUrl);
-    const separateBatchUser = adminUrl !== config.databaseUrl ? userOf(config.databaseUrl) : undefined;
+    const adminUrl =
+      argv.adminUrl ?? (process.env.DATABASE_URL_ADMIN || config.databaseUrl);
+    const separateBatchUser =
+      adminUrl !== config.databaseUrl ? userOf(config.databaseUrl) : undefined;
     const role = argv.role ?? separateBatchUser ?? DEFAULT_ROLE;
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
-      throw new UsageError(`--role: "${role}" must be a lower-case identifier such as usuario_batch`);
+      throw new UsageError(
+        `--role: "${role}" must be a lower-case identifier such as usuario_batch`,
+      );
     }
 
-    const report = await setupDatabase({ adminUrl, dataDir: config.pgliteDir, role, demo: argv.demo });
+    const report = await setupDatabase({
+      adminUrl,
+      dataDir: config.pgliteDir,
+      role,
+      demo: argv.demo,
+    });
 
     if (argv.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return;
     }
     for (const [key, value] of Object.entries(report)) {
-      process.stdout.write(`${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}\n`);
+      process.stdout.write(
+        `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}\n`,
+      );
     }
   },
 };
@@ -72,6 +91,8 @@ export const dbCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: "db <action>",
   describe: "manage the ticket database (db setup)",
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs.command(setupCommand).demandCommand(1, "say which db action: setup") as Argv<GlobalArgs>,
+    yargs
+      .command(setupCommand)
+      .demandCommand(1, "say which db action: setup") as Argv<GlobalArgs>,
   handler: () => undefined,
 };

@@ -49,7 +49,10 @@ export const enqueueCommand: CommandModule<GlobalArgs, EnqueueArgs> = {
         "$0 enqueue generar_reporte --fecha 2024-01-15",
         "queue a report",
       )
-      .example("$0 enqueue limpiar_cache --claves ticket:1 ticket:2", "") as unknown as Argv<EnqueueArgs>,
+      .example(
+        "$0 enqueue limpiar_cache --claves ticket:1 ticket:2",
+        "",
+      ) as unknown as Argv<EnqueueArgs>,
   handler: async (argv) => {
     const config = readConfig(argv);
     const task = buildTask(argv);

@@ -45,7 +45,10 @@ function checkArgs(argv: WorkArgs): void {
       "--max-attempts: must be a whole number of at least 1",
     ],
     [argv.retryBase >= 0, "--retry-base: must be at least 0"],
-    [argv.retryMax >= argv.retryBase, "--retry-max: must be at least --retry-base"],
+    [
+      argv.retryMax >= argv.retryBase,
+      "--retry-max: must be at least --retry-base",
+    ],
     [argv.taskTimeout > 0, "--task-timeout: must be more than 0"],
     [argv.shutdownTimeout >= 0, "--shutdown-timeout: must be at least 0"],
     [argv.heartbeatTtl >= 1, "--heartbeat-ttl: must be at least 1"],
@@ -61,29 +64,78 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
   describe: "consume the queue: fetch, validate, run, record, retry",
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .option("concurrency", { type: "number", default: 8, describe: "tasks in flight at once (pg pool size)" })
-      .option("max-attempts", { type: "number", default: DEFAULT_RETRY_POLICY.maxAttempts, describe: "attempts before a transient failure is final" })
-      .option("retry-base", { type: "number", default: DEFAULT_RETRY_POLICY.baseMs, describe: "backoff base in ms (full jitter, doubling)" })
-      .option("retry-max", { type: "number", default: DEFAULT_RETRY_POLICY.maxMs, describe: "longest backoff in ms" })
-      .option("task-timeout", { type: "number", default: 60, describe: "seconds before a running task fails as transient" })
-      .option("shutdown-timeout", { type: "number", default: 25, describe: "seconds a stop waits for in-flight tasks" })
-      .option("heartbeat-ttl", { type: "number", default: DEFAULT_TIMINGS.heartbeatTtlMs / 1000, describe: "seconds without heartbeat before a worker counts as dead" })
-      .option("keep-processed", { type: "number", default: 10_000, describe: "records kept in the procesadas list" })
-      .option("drain", { type: "boolean", default: false, describe: "exit 0 once the queue, retries and in-flight lists are empty" })
-      .option("task-log", { type: "boolean", default: true, describe: "log one line per finished task (--no-task-log to turn off)" })
+      .option("concurrency", {
+        type: "number",
+        default: 8,
+        describe: "tasks in flight at once (pg pool size)",
+      })
+      .option("max-attempts", {
+        type: "number",
+        default: DEFAULT_RETRY_POLICY.maxAttempts,
+        describe: "attempts before a transient failure is final",
+      })
+      .option("retry-base", {
+        type: "number",
+        default: DEFAULT_RETRY_POLICY.baseMs,
+        describe: "backoff base in ms (full jitter, doubling)",
+      })
+      .option("retry-max", {
+        type: "number",
+        default: DEFAULT_RETRY_POLICY.maxMs,
+        describe: "longest backoff in ms",
+      })
+      .option("task-timeout", {
+        type: "number",
+        default: 60,
+        describe: "seconds before a running task fails as transient",
+      })
+      .option("shutdown-timeout", {
+        type: "number",
+        default: 25,
+        describe: "seconds a stop waits for in-flight tasks",
+      })
+      .option("heartbeat-ttl", {
+        type: "number",
+        default: DEFAULT_TIMINGS.heartbeatTtlMs / 1000,
+        describe: "seconds without heartbeat before a worker counts as dead",
+      })
+      .option("keep-processed", {
+        type: "number",
+        default: 10_000,
+        describe: "records kept in the procesadas list",
+      })
+      .option("drain", {
+        type: "boolean",
+        default: false,
+        describe:
+          "exit 0 once the queue, retries and in-flight lists are empty",
+      })
+      .option("task-log", {
+        type: "boolean",
+        default: true,
+        describe: "log one line per finished task (--no-task-log to turn off)",
+      })
       .example("$0 work", "consume cola:batch:procesar until stopped")
-      .example("$0 work --concurrency 32 --drain", "process everything queued, then exit") as unknown as Argv<WorkArgs>,
+      .example(
+        "$0 work --concurrency 32 --drain",
+        "process everything queued, then exit",
+      ) as unknown as Argv<WorkArgs>,
   handler: async (argv) => {
     checkArgs(argv);
     const config = readConfig(argv);
     if (config.production && !config.databaseUrl) {
       throw new ConfigError(
-        "DATABASE_URL_BATCH: is required when NODE_ENV=production (the embedded database is for development only)",
+        "DATABASE_URL_BATCH: is required when NODE_ENV=production (PGlite is for development)",
       );
     }
-    const logger = createLogger({ level: config.logLevel, destination: process.stdout });
+    const logger = createLogger({
+      level: config.logLevel,
+      destination: process.stdout,
+    });
     if (!config.databaseUrl) {
-      logger.warn(`DATABASE_URL_BATCH is not set: using the embedded PostgreSQL (PGlite) in ${config.pgliteDir}`);
+      logger.warn(
+        `DATABASE_URL_BATCH not set: using embedded PostgreSQL (PGlite) in ${config.pgliteDir}`,
+      );
     }
 
     const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -92,26 +144,42 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       dataDir: config.pgliteDir,
       poolSize: argv.concurrency,
       statementTimeoutMs: argv.taskTimeout * 1000,
-      onError: (err: Error) => logger.warn({ err }, "database connection error"),
+      onError: (err: Error) =>
+        logger.warn({ err }, "database connection error"),
     });
     const { transport, keys } = connectQueue(config, {
       persistent: true,
-      onLost: (reason) => logger.warn({ reason }, "Redis connection lost; reconnecting"),
+      onLost: (reason) =>
+        logger.warn({ reason }, "Redis connection lost; reconnecting"),
       onRestored: () => logger.info("Redis connection restored"),
     });
     const ttl = argv.heartbeatTtl * 1000;
     const worker = createWorker({
       id,
-      queue: createWorkerQueue({ transport, keys, worker: id, processedCap: argv.keepProcessed }),
+      queue: createWorkerQueue({
+        transport,
+        keys,
+        worker: id,
+        processedCap: argv.keepProcessed,
+      }),
       db,
       ctx: { db, functions: config.functions, redis: transport, keys },
       concurrency: argv.concurrency,
-      policy: { maxAttempts: argv.maxAttempts, baseMs: argv.retryBase, maxMs: argv.retryMax },
+      policy: {
+        maxAttempts: argv.maxAttempts,
+        baseMs: argv.retryBase,
+        maxMs: argv.retryMax,
+      },
       taskTimeoutMs: argv.taskTimeout * 1000,
       drain: argv.drain,
       shutdownTimeoutMs: argv.shutdownTimeout * 1000,
       logTasks: argv.taskLog,
-      timings: { ...DEFAULT_TIMINGS, heartbeatTtlMs: ttl, heartbeatMs: ttl / 3, recoverMs: ttl / 3 },
+      timings: {
+        ...DEFAULT_TIMINGS,
+        heartbeatTtlMs: ttl,
+        heartbeatMs: ttl / 3,
+        recoverMs: ttl / 3,
+      },
       logger,
       transport: `${transport.kind} ${transport.target}`,
       version: VERSION,

@@ -83,7 +83,10 @@ const databaseUrlSchema = urlWithProtocols(
 );
 const prefixSchema = z
   .string()
-  .regex(/^[^\s*?[\]]{1,100}$/, "must be 1-100 chars without spaces or * ? [ ]");
+  .regex(
+    /^[^\s*?[\]]{1,100}$/,
+    "must be 1-100 chars without spaces or * ? [ ]",
+  );
 const functionSchema = z
   .string()
   .regex(FUNCTION_NAME, "must be a function name such as schema.function");
@@ -103,11 +106,7 @@ export function loadDotEnv(env: NodeJS.ProcessEnv = process.env): void {
   dotenv.config({ path: ".env", processEnv: env, quiet: true });
 }
 
-function check<T>(
-  schema: z.ZodType<T>,
-  value: unknown,
-  name: string,
-): T {
+function check<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const message = result.error.issues[0]?.message ?? "is invalid";
@@ -159,7 +158,11 @@ export function loadConfig(
   registerSecret(env.REDIS_REST_TOKEN);
 
   const config: Config = {
-    redisUrl: check(redisUrlSchema, redis.value ?? DEFAULT_REDIS_URL, redis.name),
+    redisUrl: check(
+      redisUrlSchema,
+      redis.value ?? DEFAULT_REDIS_URL,
+      redis.name,
+    ),
     redisRest: undefined,
     databaseUrl:
       db.value === undefined

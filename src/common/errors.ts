@@ -18,7 +18,11 @@ export class BatchError extends Error {
   readonly code: string;
   readonly exitCode: number;
 
-  constructor(message: string, code = "failed", exitCode: number = EXIT.failed) {
+  constructor(
+    message: string,
+    code = "failed",
+    exitCode: number = EXIT.failed,
+  ) {
     super(message);
     this.name = new.target.name;
     this.code = code;

@@ -29,6 +29,7 @@ export function createLogger(options: LoggerOptions): Logger {
         translateTime: "SYS:HH:MM:ss.l",
         ignore: "pid,hostname",
         sync: true,
+        singleLine: true,
       })
     : options.destination;
 

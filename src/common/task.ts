@@ -39,7 +39,10 @@ export function isCalendarDate(value: string): boolean {
 const envelope = {
   id: z
     .string()
-    .regex(TASK_ID_PATTERN, "must be 1-128 letters, digits, '_', '.', ':' or '-'")
+    .regex(
+      TASK_ID_PATTERN,
+      "must be 1-128 letters, digits, '_', '.', ':' or '-'",
+    )
     .optional(),
   encolada_en: z.iso.datetime({ offset: true }).optional(),
   intentos: z.number().int().min(0).max(1000).optional(),
@@ -165,7 +168,8 @@ export function validateTask(value: unknown): Task {
   }
 
   const result = taskSchemas[tipo].safeParse(value);
-  if (!result.success) throw new TaskValidationError(formatIssues(result.error));
+  if (!result.success)
+    throw new TaskValidationError(formatIssues(result.error));
   return result.data;
 }
 

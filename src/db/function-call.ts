@@ -6,7 +6,6 @@ import pg from "pg";
 import { FUNCTION_NAME } from "../common/config.js";
 import { ConfigError } from "../common/errors.js";
 
-
 /** PostgreSQL accepts at most 100 arguments per function (FUNC_MAX_ARGS). */
 const MAX_ARGS = 100;
 

@@ -23,7 +23,7 @@ export function connectQueue(
     // TODO: the REST transport (issue 5) is not built yet; until then a
     // REST-only Redis cannot be used, and we say so instead of guessing.
     throw new ConfigError(
-      "REDIS_REST_URL: the REST transport is not available in this version; unset it to use REDIS_URL",
+      "REDIS_REST_URL: the REST transport is not available yet; unset it to use REDIS_URL",
     );
   }
   const transport = createTcpTransport({ url: config.redisUrl, ...options });

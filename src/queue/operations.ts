@@ -1,11 +1,7 @@
 /**
  * Operations shared by the CLI, the TUI and tests: enqueue, counts.
  */
-import {
-  stampTask,
-  validateTask,
-  type Task,
-} from "../common/task.js";
+import { stampTask, validateTask, type Task } from "../common/task.js";
 import type { QueueKeys } from "./keys.js";
 import type { RedisTransport } from "./transport.js";
 

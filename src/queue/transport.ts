@@ -40,7 +40,11 @@ export interface RedisTransport {
   /** Runs commands in one round trip, not atomically. */
   pipeline(commands: Command[]): Promise<unknown[]>;
   /** Runs a Lua script atomically. */
-  script<T = unknown>(script: LuaScript, keys: string[], args: Arg[]): Promise<T>;
+  script<T = unknown>(
+    script: LuaScript,
+    keys: string[],
+    args: Arg[],
+  ): Promise<T>;
   /**
    * Blocks up to `timeoutSeconds` moving the head of `source` to the tail of
    * `destination` (BLMOVE). Undefined when the transport cannot block: the

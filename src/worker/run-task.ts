@@ -4,11 +4,7 @@
  * this function never throws.
  */
 import { randomUUID } from "node:crypto";
-import {
-  ConnectionError,
-  TaskError,
-  toError,
-} from "../common/errors.js";
+import { ConnectionError, TaskError, toError } from "../common/errors.js";
 import {
   MAX_TASK_BYTES,
   TASK_ID_PATTERN,
@@ -16,11 +12,7 @@ import {
   validateTask,
 } from "../common/task.js";
 import { isConnectionFailure } from "../db/index.js";
-import {
-  RAW_RECORD_LIMIT,
-  type Ack,
-  type TaskRecord,
-} from "../queue/index.js";
+import { RAW_RECORD_LIMIT, type Ack, type TaskRecord } from "../queue/index.js";
 import { runHandler, type HandlerContext } from "./handlers/index.js";
 import { mayRetry, retryDelay, type RetryPolicy } from "./retry-policy.js";
 

@@ -44,7 +44,12 @@ export interface TimersOptions {
   timings: Timings;
   info: () => WorkerInfo;
   log: Logger;
-  totals: { processed: number; failed: number; retried: number; recovered: number };
+  totals: {
+    processed: number;
+    failed: number;
+    retried: number;
+    recovered: number;
+  };
   events: TypedEmitter<WorkerEvents>;
   worker: string;
 }
@@ -56,7 +61,11 @@ export interface Timers {
 }
 
 /** Runs `job` every `ms`, never two at once; failures are logged once. */
-function every(ms: number, job: () => Promise<void>, onError: (e: unknown) => void) {
+function every(
+  ms: number,
+  job: () => Promise<void>,
+  onError: (e: unknown) => void,
+) {
   let isRunning = false;
   return setInterval(() => {
     if (isRunning) return;
@@ -77,13 +86,21 @@ export function createTimers(options: TimersOptions): Timers {
   const warn = (what: string) => (error: unknown) =>
     log.warn({ err: toError(error) }, `${what} failed`);
 
-  const heartbeat = () => queue.heartbeat(options.info(), timings.heartbeatTtlMs);
+  const heartbeat = () =>
+    queue.heartbeat(options.info(), timings.heartbeatTtlMs);
 
   const recover = async () => {
     for (const { worker, count } of await queue.recoverDeadWorkers()) {
       totals.recovered += count;
-      log.warn({ dead: worker, count }, "returned the tasks of a dead worker to the queue");
-      events.emit("worker:recovered", { worker: options.worker, dead: worker, count });
+      log.warn(
+        { dead: worker, count },
+        "returned the tasks of a dead worker to the queue",
+      );
+      events.emit("worker:recovered", {
+        worker: options.worker,
+        dead: worker,
+        count,
+      });
     }
   };
 
@@ -102,10 +119,21 @@ export function createTimers(options: TimersOptions): Timers {
     const retried = totals.retried - lastSummary.retried;
     const rate = Math.round(((processed + failed) / seconds) * 10) / 10;
     log.info(
-      { processed, failed, retried, rate_per_s: rate, in_flight: options.info().in_flight },
+      {
+        processed,
+        failed,
+        retried,
+        rate_per_s: rate,
+        in_flight: options.info().in_flight,
+      },
       "summary",
     );
-    lastSummary = { at: now, processed: totals.processed, failed: totals.failed, retried: totals.retried };
+    lastSummary = {
+      at: now,
+      processed: totals.processed,
+      failed: totals.failed,
+      retried: totals.retried,
+    };
   };
 
   return {

@@ -119,7 +119,8 @@ export function createWorker(options: WorkerOptions): Worker {
       if (options.logTasks) log.info(fields, "task processed");
     } else if (ack.kind === "fallida") {
       totals.failed++;
-      if (options.logTasks) log.error({ ...fields, error: record.error }, "task failed");
+      if (options.logTasks)
+        log.error({ ...fields, error: record.error }, "task failed");
     }
     if (ack.kind !== "reintento") {
       events.emit("task:finished", { record, outcome: ack.kind });
@@ -128,9 +129,16 @@ export function createWorker(options: WorkerOptions): Worker {
     totals.retried++;
     if (options.logTasks) {
       const retry_at = new Date(ack.retryAt).toISOString();
-      log.warn({ ...fields, error: record.error, retry_at }, "task will be retried");
+      log.warn(
+        { ...fields, error: record.error, retry_at },
+        "task will be retried",
+      );
     }
-    events.emit("task:finished", { record, outcome: ack.kind, retryAt: ack.retryAt });
+    events.emit("task:finished", {
+      record,
+      outcome: ack.kind,
+      retryAt: ack.retryAt,
+    });
   }
 
   function start(raws: string[]): void {
@@ -158,7 +166,10 @@ export function createWorker(options: WorkerOptions): Worker {
   function markDatabaseDown(reason = "unreachable"): void {
     if (isDatabaseDown) return;
     isDatabaseDown = true;
-    log.warn({ reason }, "database unreachable; fetching paused until it answers");
+    log.warn(
+      { reason },
+      "database unreachable; fetching paused until it answers",
+    );
     events.emit("connection:lost", { service: "postgres", reason });
   }
 
@@ -211,6 +222,8 @@ export function createWorker(options: WorkerOptions): Worker {
   async function fetchLoop(): Promise<void> {
     while (!isStopping) {
       if (isDatabaseDown) {
+        // TODO: limpiar_cache needs no database but waits too; fetching
+        // by tipo would need a queue per tipo, which the wire contract lacks.
         await waitForDatabase();
         continue;
       }
@@ -231,6 +244,11 @@ export function createWorker(options: WorkerOptions): Worker {
           continue;
         }
         if (options.drain && (await isDrained())) return;
+        if (options.drain && running.size > 0) {
+          // Wake as soon as a task finishes, to see whether that was the last.
+          await wake.wait(options.timings.pollMs);
+          continue;
+        }
         start(await waitForTask(free));
       } catch (error) {
         if (isStopping) return;
@@ -253,7 +271,7 @@ export function createWorker(options: WorkerOptions): Worker {
     } catch (error) {
       log.error(
         { err: toError(error) },
-        "could not return in-flight tasks; another worker will recover them once this heartbeat expires",
+        "in-flight tasks not returned; another worker recovers them once the heartbeat expires",
       );
     }
     events.emit("worker:stopped", { returned: totals.returned });
@@ -311,7 +329,9 @@ export function createWorker(options: WorkerOptions): Worker {
       events.emit("worker:stopping", { reason, inFlight: running.size });
       queue.interruptBlocking();
       abandonTimer = setTimeout(() => {
-        log.warn("shutdown timeout reached; returning in-flight tasks to the queue");
+        log.warn(
+          "shutdown timeout reached; returning in-flight tasks to the queue",
+        );
         isAbandoned = true;
         wake.notify();
       }, options.shutdownTimeoutMs);
@@ -319,4 +339,3 @@ export function createWorker(options: WorkerOptions): Worker {
     },
   };
 }
-

@@ -98,7 +98,10 @@ export function createTcpTransport(
   ): Promise<unknown[]> => {
     if (commands.length === 0) return [];
     // ioredis batches take method names, which are lower case.
-    const calls = commands.map(([name, ...args]) => [name.toLowerCase(), ...args]);
+    const calls = commands.map(([name, ...args]) => [
+      name.toLowerCase(),
+      ...args,
+    ]);
     const batch = atomic ? client.multi(calls) : client.pipeline(calls);
     const replies = await run(batch.exec());
     if (replies === null) throw new Error("Redis transaction was aborted");
@@ -151,4 +154,3 @@ export function createTcpTransport(
     },
   };
 }
-

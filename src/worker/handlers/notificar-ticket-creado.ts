@@ -5,4 +5,5 @@ import type { Handler } from "./types.js";
 export const notificarTicketCreado: Handler<NotificarTicketCreado> = (
   task,
   ctx,
-) => ctx.db.callFunction(ctx.functions.notificar_ticket_creado, [task.ticket_id]);
+) =>
+  ctx.db.callFunction(ctx.functions.notificar_ticket_creado, [task.ticket_id]);
