@@ -147,6 +147,12 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       onError: (err: Error) =>
         logger.warn({ err }, "database connection error"),
     });
+    // A wrong URL, password or database name must stop the start, not fail
+    // every task; later outages only pause the worker.
+    await db.ping().catch(async (error: unknown) => {
+      await db.close();
+      throw error;
+    });
     const { transport, keys } = connectQueue(config, {
       persistent: true,
       onLost: (reason) =>

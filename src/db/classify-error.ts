@@ -91,6 +91,26 @@ export function classifyDbError(err: unknown): TaskError {
 }
 
 /**
+ * Codigo of a failure to open a connection, whatever the reason (refused,
+ * login denied, too many clients): the database is away, not the task.
+ */
+export const CONNECT_FAILED = "connect_failed";
+
+/**
+ * Wraps a failure to obtain a connection as a transient TaskError with
+ * codigo CONNECT_FAILED, keeping the server's message and SQLSTATE.
+ */
+export function connectFailure(err: unknown): TaskError {
+  const cause = classifyDbError(err);
+  const sqlstate = cause.codigo ? ` (${cause.codigo})` : "";
+  return new TaskError(
+    "transitorio",
+    `cannot connect: ${cause.message}${sqlstate}`,
+    CONNECT_FAILED,
+  );
+}
+
+/**
  * Tells whether a classified failure means the database is unreachable
  * (network errors, lost connections, SQLSTATE 08xxx, 53xxx and 57P0x), so
  * the worker can stop fetching until `Database.ping` succeeds again.
@@ -98,6 +118,7 @@ export function classifyDbError(err: unknown): TaskError {
 export function isConnectionFailure(err: TaskError): boolean {
   const codigo = err.codigo;
   if (codigo === undefined) return false;
+  if (codigo === CONNECT_FAILED) return true;
   if (NETWORK_CODES.has(codigo)) return true;
   if (CLIENT_FAILURES.some(([, kind]) => kind === codigo)) return true;
   if (CONNECTION_SQLSTATES.has(codigo)) return true;

@@ -3,7 +3,11 @@
  */
 import pg from "pg";
 import { ConnectionError } from "../common/errors.js";
-import { classifyDbError } from "./classify-error.js";
+import {
+  classifyDbError,
+  connectFailure,
+  isConnectionFailure,
+} from "./classify-error.js";
 import { parsePostgresUrl } from "./connection-url.js";
 import type { Database } from "./database.js";
 import { buildFunctionCall, functionResult } from "./function-call.js";
@@ -52,11 +56,26 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
 
     async callFunction(fn, args) {
       const sql = buildFunctionCall(fn, args.length);
+      // Connecting is a step of its own: a login refused mid-run (42501,
+      // 55000, 28xxx) means the database is away, not that the task is bad.
+      const client = await pool.connect().catch((err: unknown) => {
+        throw connectFailure(err);
+      });
+      // A socket error while checked out is emitted on the client, not
+      // on the pool; unheard it would crash the process. The query fails too.
+      const ignore = () => undefined;
+      client.on("error", ignore);
       try {
-        const result = await pool.query<{ r: unknown }>(sql, args);
+        const result = await client.query<{ r: unknown }>(sql, args);
+        client.release();
         return functionResult(result.rows);
       } catch (err) {
-        throw classifyDbError(err);
+        const failure = classifyDbError(err);
+        // A connection that broke must not go back to the pool.
+        client.release(isConnectionFailure(failure) ? failure : undefined);
+        throw failure;
+      } finally {
+        client.off("error", ignore);
       }
     },
 

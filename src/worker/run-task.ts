@@ -15,6 +15,7 @@ import { isConnectionFailure } from "../db/index.js";
 import { RAW_RECORD_LIMIT, type Ack, type TaskRecord } from "../queue/index.js";
 import { runHandler, type HandlerContext } from "./handlers/index.js";
 import { mayRetry, retryDelay, type RetryPolicy } from "./retry-policy.js";
+import { withDeadline } from "./signal.js";
 
 /** Options of `runTask`. */
 export interface RunTaskOptions {
@@ -96,17 +97,6 @@ function toTaskError(error: unknown): TaskError {
   return new TaskError("permanente", toError(error).message, "INTERNAL");
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const message = `task did not finish within ${ms} ms`;
-      reject(new TaskError("transitorio", message, "TIMEOUT"));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Runs one raw entry and returns its acknowledgement. Never throws. */
 export async function runTask(
   raw: string,
@@ -121,9 +111,16 @@ export async function runTask(
   if (!failure) {
     try {
       const task = validateTask(decoded.value);
-      resultado = await withTimeout(
+      const ms = options.taskTimeoutMs;
+      resultado = await withDeadline(
         runHandler(task, options.ctx),
-        options.taskTimeoutMs,
+        ms,
+        () =>
+          new TaskError(
+            "transitorio",
+            `task did not finish within ${ms} ms`,
+            "TIMEOUT",
+          ),
       );
     } catch (error) {
       failure = toTaskError(error);

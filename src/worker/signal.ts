@@ -31,6 +31,19 @@ export function createSignal(): Signal {
   };
 }
 
+/** Rejects with `timeoutError()` when `promise` has not settled after `ms`. */
+export function withDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  timeoutError: () => Error,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError()), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Resolves after `ms`. */
 export const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -14,10 +14,13 @@ import { createAckBuffer } from "./ack-buffer.js";
 import type { HandlerContext } from "./handlers/index.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { runTask } from "./run-task.js";
-import { createSignal } from "./signal.js";
+import { createSignal, withDeadline } from "./signal.js";
 import { createTimers, type Timings } from "./timers.js";
 
 export { DEFAULT_TIMINGS, type Timings } from "./timers.js";
+
+/** Least time given to returning in-flight tasks at shutdown. */
+const RELEASE_TIMEOUT_MS = 2000;
 
 /** Options of `createWorker`. */
 export interface WorkerOptions {
@@ -267,7 +270,12 @@ export function createWorker(options: WorkerOptions): Worker {
     clearTimeout(abandonTimer);
     if (isAbandoned) acks.abandon();
     try {
-      totals.returned = await queue.releaseAll();
+      const ms = Math.max(options.shutdownTimeoutMs, RELEASE_TIMEOUT_MS);
+      totals.returned = await withDeadline(
+        queue.releaseAll(),
+        ms,
+        () => new Error(`Redis did not answer within ${ms} ms`),
+      );
     } catch (error) {
       log.error(
         { err: toError(error) },

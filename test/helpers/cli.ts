@@ -6,7 +6,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
+export const CLI = fileURLToPath(
+  new URL("../../dist/src/cli.js", import.meta.url),
+);
 
 if (!existsSync(CLI)) {
   throw new Error(`${CLI} is missing: run 'npm run build' (npm test does it)`);
@@ -39,7 +41,10 @@ export function runCli(
 }
 
 /** Starts `batchctl args...` and returns the child process. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
     env: { ...cleanEnv(), ...env },
     stdio: ["pipe", "pipe", "pipe"],

@@ -134,7 +134,11 @@ export function createTcpTransport(
       return run(client.eval(script.lua, keys.length, ...keys, ...args)) as T;
     },
     async blockingMove(source, destination, timeoutSeconds) {
-      blocking ??= client.duplicate();
+      if (!blocking) {
+        blocking = client.duplicate();
+        // Outages are reported once, by the main connection's listener.
+        blocking.on("error", () => undefined);
+      }
       const reply = await run(
         blocking.blmove(source, destination, "LEFT", "RIGHT", timeoutSeconds),
       );

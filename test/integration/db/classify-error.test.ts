@@ -3,7 +3,7 @@
  * bad input, missing functions, timeouts, lock waits, serialization
  * failures and deadlocks.
  */
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TaskError } from "../../../src/common/errors.js";
 import {
@@ -64,7 +64,8 @@ describe("classifyDbError with a real server", () => {
     await away.close();
 
     expect(err.clase).toBe("transitorio");
-    expect(err.codigo).toBe("ECONNREFUSED");
+    expect(err.codigo).toBe("connect_failed");
+    expect(err.message).toContain("ECONNREFUSED");
     expect(isConnectionFailure(err)).toBe(true);
     expect(err.message).not.toContain("s3cret-pw");
   });
@@ -86,18 +87,29 @@ describe("classifyDbError with a real server", () => {
     expect(err).toMatchObject({ clase: "permanente", codigo: "42883" });
   });
 
-  it("classes an unknown role (28000) as permanent", async () => {
-    const stranger = await createDatabase({
-      url: testUrl(testDb.name, "batchctl_no_such_role"),
-      poolSize: 1,
-    });
+  it("classes an unknown role (28000) as permanent, but a call refused at login as an outage", async () => {
+    const url = testUrl(testDb.name, "batchctl_no_such_role");
+    const client = new pg.Client({ connectionString: url });
+    const raw = await client.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const stranger = await createDatabase({ url, poolSize: 1 });
 
     const err = await taskErrorOf(stranger.callFunction("pg_catalog.now", []));
     await stranger.close();
 
-    expect(err.clase).toBe("permanente");
-    expect(err.codigo).toMatch(/^28/);
-    expect(isConnectionFailure(err)).toBe(false);
+    expect(classifyDbError(raw)).toMatchObject({
+      clase: "permanente",
+      codigo: "28000",
+    });
+    // The worker pauses on a refused login instead of failing every task.
+    expect(err).toMatchObject({
+      clase: "transitorio",
+      codigo: "connect_failed",
+    });
+    expect(err.message).toContain("(28000)");
+    expect(isConnectionFailure(err)).toBe(true);
   });
 
   it("classes a statement timeout (57014) as transient", async () => {

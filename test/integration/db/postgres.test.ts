@@ -155,7 +155,7 @@ describe("createDatabase with a URL", () => {
       other.callFunction("pg_catalog.now", []),
     ).rejects.toMatchObject({
       clase: "transitorio",
-      codigo: "pool_closed",
+      codigo: "connect_failed",
     });
   });
 });

@@ -5,10 +5,7 @@
 import { DEFAULT_FUNCTIONS as fns } from "../../../src/common/config.js";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createDatabase,
-  type Database,
-} from "../../../src/db/index.js";
+import { createDatabase, type Database } from "../../../src/db/index.js";
 import {
   connectClient,
   createTestDatabase,

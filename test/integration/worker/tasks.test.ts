@@ -4,11 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openBackend, type TestBackend } from "../../helpers/backends.js";
-import {
-  createTestQueue,
-  readList,
-  readRecords,
-} from "../../helpers/redis.js";
+import { createTestQueue, readList, readRecords } from "../../helpers/redis.js";
 import { drain, enqueue, pushRaw } from "../../helpers/worker.js";
 
 const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
@@ -66,7 +62,10 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
     await drain(queue, backend.db);
 
     const record = await byId(id!);
-    expect(record?.error).toMatchObject({ clase: "permanente", codigo: "P0001" });
+    expect(record?.error).toMatchObject({
+      clase: "permanente",
+      codigo: "P0001",
+    });
     expect(record?.error.mensaje).toContain(UNKNOWN_TICKET);
     expect(record?.intentos).toBe(1);
     await expectQueueEmpty();
@@ -85,7 +84,9 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
     const { rows } = await backend.admin.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM tickets.tickets WHERE estado = 'vencido'",
     );
-    expect((await byId(id!))?.resultado).toEqual({ tickets_vencidos: rows[0]?.n });
+    expect((await byId(id!))?.resultado).toEqual({
+      tickets_vencidos: rows[0]?.n,
+    });
     expect(rows[0]?.n).toBeGreaterThanOrEqual(2);
   });
 
@@ -126,7 +127,15 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
 
   it("deletes exactly the listed cache keys, a '*' taken literally", async () => {
     const p = queue.keys.prefix.replace(/:/g, "_");
-    await queue.transport.command("MSET", `${p}:a*`, "1", `${p}:ab`, "2", `${p}:b`, "3");
+    await queue.transport.command(
+      "MSET",
+      `${p}:a*`,
+      "1",
+      `${p}:ab`,
+      "2",
+      `${p}:b`,
+      "3",
+    );
     const [id] = await enqueue(queue, {
       tipo: "limpiar_cache",
       claves: [`${p}:a*`, `${p}:b`, `${p}:missing`],
@@ -135,7 +144,12 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
     await drain(queue, backend.db);
 
     expect((await byId(id!))?.resultado).toEqual({ claves: 3, borradas: 2 });
-    const left = await queue.transport.command("EXISTS", `${p}:a*`, `${p}:ab`, `${p}:b`);
+    const left = await queue.transport.command(
+      "EXISTS",
+      `${p}:a*`,
+      `${p}:ab`,
+      `${p}:b`,
+    );
     expect(left).toBe(1);
     await queue.transport.command("DEL", `${p}:ab`);
   });
@@ -156,9 +170,18 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
   it.each([
     ["not json at all", "task: is not valid JSON"],
     ['{"tipo":"borrar_todo"}', 'tipo: unknown tipo "borrar_todo"'],
-    ['{"tipo":"generar_reporte","fecha":"2024-02-30"}', "fecha: is not a real calendar date"],
-    ['{"tipo":"generar_reporte","fecha":"2024-1-5"}', "fecha: must be a date as YYYY-MM-DD"],
-    ['{"tipo":"generar_reporte","fecha":"15/01/2024"}', "fecha: must be a date as YYYY-MM-DD"],
+    [
+      '{"tipo":"generar_reporte","fecha":"2024-02-30"}',
+      "fecha: is not a real calendar date",
+    ],
+    [
+      '{"tipo":"generar_reporte","fecha":"2024-1-5"}',
+      "fecha: must be a date as YYYY-MM-DD",
+    ],
+    [
+      '{"tipo":"generar_reporte","fecha":"15/01/2024"}',
+      "fecha: must be a date as YYYY-MM-DD",
+    ],
     ['{"tipo":"notificar_ticket_creado"}', "ticket_id: is required"],
     ["[1,2]", "task: must be a JSON object"],
   ])("records %s as a validation failure and goes on", async (raw, message) => {
@@ -181,7 +204,10 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
 
   it("retries a transient failure and then succeeds", async () => {
     await backend.admin.query("CREATE SEQUENCE test_fn.llamadas_20240103");
-    const [id] = await enqueue(queue, { tipo: "generar_reporte", fecha: "2024-01-03" });
+    const [id] = await enqueue(queue, {
+      tipo: "generar_reporte",
+      fecha: "2024-01-03",
+    });
 
     const totals = await drain(queue, backend.db, {
       ctx: withReportFunction(queue, backend, "test_fn.reporte_inestable"),
@@ -195,7 +221,10 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
 
   it("records a transient failure as failed once the attempts run out", async () => {
     await backend.admin.query("CREATE SEQUENCE test_fn.llamadas_20240109");
-    const [id] = await enqueue(queue, { tipo: "generar_reporte", fecha: "2024-01-09" });
+    const [id] = await enqueue(queue, {
+      tipo: "generar_reporte",
+      fecha: "2024-01-09",
+    });
 
     const totals = await drain(queue, backend.db, {
       ctx: withReportFunction(queue, backend, "test_fn.reporte_inestable"),
@@ -212,13 +241,19 @@ describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
   });
 
   it("fails a task whose function is missing as permanent", async () => {
-    const [id] = await enqueue(queue, { tipo: "generar_reporte", fecha: "2024-01-01" });
+    const [id] = await enqueue(queue, {
+      tipo: "generar_reporte",
+      fecha: "2024-01-01",
+    });
 
     await drain(queue, backend.db, {
       ctx: withReportFunction(queue, backend, "test_fn.no_such_function"),
     });
 
-    expect((await byId(id!))?.error).toMatchObject({ clase: "permanente", codigo: "42883" });
+    expect((await byId(id!))?.error).toMatchObject({
+      clase: "permanente",
+      codigo: "42883",
+    });
   });
 
   it("assigns an id to a task that has none and keeps a given one", async () => {
@@ -258,7 +293,11 @@ async function insertTicket(
   creadoEn: string,
   fields: Record<string, unknown> = {},
 ): Promise<string> {
-  const row: Record<string, unknown> = { titulo: "Test", creado_en: creadoEn, ...fields };
+  const row: Record<string, unknown> = {
+    titulo: "Test",
+    creado_en: creadoEn,
+    ...fields,
+  };
   const columns = Object.keys(row);
   const { rows } = await backend.admin.query<{ id: string }>(
     `INSERT INTO tickets.tickets (${columns.join(", ")})

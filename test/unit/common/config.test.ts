@@ -32,12 +32,28 @@ describe("loadConfig", () => {
   });
 
   it.each([
-    [{ REDIS_URL: "http://x" }, {}, "REDIS_URL: must be a URL starting with redis://"],
+    [
+      { REDIS_URL: "http://x" },
+      {},
+      "REDIS_URL: must be a URL starting with redis://",
+    ],
     [{}, { redisUrl: "nope" }, "--redis-url: must be a URL"],
-    [{ DATABASE_URL_BATCH: "mysql://x" }, {}, "DATABASE_URL_BATCH: must be a URL starting with postgresql://"],
+    [
+      { DATABASE_URL_BATCH: "mysql://x" },
+      {},
+      "DATABASE_URL_BATCH: must be a URL starting with postgresql://",
+    ],
     [{ BATCH_QUEUE_PREFIX: "a b" }, {}, "BATCH_QUEUE_PREFIX: must be"],
-    [{ BATCH_FN_GENERAR_REPORTE: "x; drop table" }, {}, "BATCH_FN_GENERAR_REPORTE: must be a function name"],
-    [{ REDIS_REST_URL: "https://r.example" }, {}, "REDIS_REST_TOKEN: is required"],
+    [
+      { BATCH_FN_GENERAR_REPORTE: "x; drop table" },
+      {},
+      "BATCH_FN_GENERAR_REPORTE: must be a function name",
+    ],
+    [
+      { REDIS_REST_URL: "https://r.example" },
+      {},
+      "REDIS_REST_TOKEN: is required",
+    ],
     [{ LOG_LEVEL: "loud" }, {}, "LOG_LEVEL:"],
   ])("refuses %j %j with one line naming it", (env, flags, expected) => {
     const message = errorOf(env, flags);
@@ -46,7 +62,9 @@ describe("loadConfig", () => {
   });
 
   it("reads function names for existing databases", () => {
-    const config = loadConfig({ BATCH_FN_NOTIFICAR_TICKET_CREADO: "app.notify" });
+    const config = loadConfig({
+      BATCH_FN_NOTIFICAR_TICKET_CREADO: "app.notify",
+    });
     expect(config.functions.notificar_ticket_creado).toBe("app.notify");
   });
 

@@ -24,7 +24,14 @@ describe("validateTask", () => {
     [{ tipo: "notificar_ticket_creado", ticket_id: UUID }],
     [{ tipo: "generar_reporte", fecha: "2024-02-29" }],
     [{ tipo: "limpiar_cache", claves: ["a", "b*"] }],
-    [{ tipo: "generar_reporte", fecha: "2024-01-15", id: "abc-1", intentos: 2 }],
+    [
+      {
+        tipo: "generar_reporte",
+        fecha: "2024-01-15",
+        id: "abc-1",
+        intentos: 2,
+      },
+    ],
   ])("accepts %j", (task) => {
     expect(issuesOf(task)).toEqual([]);
   });
@@ -35,14 +42,29 @@ describe("validateTask", () => {
     [{}, "tipo: is required"],
     [{ tipo: "borrar_todo" }, "tipo: unknown tipo"],
     [{ tipo: 5 }, "tipo: unknown tipo number"],
-    [{ tipo: "generar_reporte", fecha: "2024-02-30" }, "fecha: is not a real calendar date"],
-    [{ tipo: "generar_reporte", fecha: "2024-1-5" }, "fecha: must be a date as YYYY-MM-DD"],
-    [{ tipo: "generar_reporte", fecha: "15/01/2024" }, "fecha: must be a date as YYYY-MM-DD"],
+    [
+      { tipo: "generar_reporte", fecha: "2024-02-30" },
+      "fecha: is not a real calendar date",
+    ],
+    [
+      { tipo: "generar_reporte", fecha: "2024-1-5" },
+      "fecha: must be a date as YYYY-MM-DD",
+    ],
+    [
+      { tipo: "generar_reporte", fecha: "15/01/2024" },
+      "fecha: must be a date as YYYY-MM-DD",
+    ],
     [{ tipo: "generar_reporte" }, "fecha: is required"],
     [{ tipo: "generar_reporte", fecha: null }, "fecha: must be a string"],
     [{ tipo: "generar_reporte", fecha: 20240115 }, "fecha: must be a string"],
-    [{ tipo: "notificar_ticket_creado", ticket_id: "123" }, "ticket_id: must be a UUID"],
-    [{ tipo: "limpiar_cache", claves: [] }, "claves: must list at least one key"],
+    [
+      { tipo: "notificar_ticket_creado", ticket_id: "123" },
+      "ticket_id: must be a UUID",
+    ],
+    [
+      { tipo: "limpiar_cache", claves: [] },
+      "claves: must list at least one key",
+    ],
     [{ tipo: "limpiar_cache", claves: "k" }, "claves: must be an array"],
     [{ tipo: "limpiar_cache", claves: [""] }, "claves.0: must not be empty"],
     [{ tipo: "limpiar_cache", claves: [7] }, "claves.0: must be a string"],

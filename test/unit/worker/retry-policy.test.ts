@@ -15,8 +15,11 @@ describe("retry policy", () => {
   });
 
   it("doubles the ceiling per attempt up to the maximum", () => {
-    const ceiling = (attempt: number) => retryDelay(policy, attempt, () => 0.999999);
-    expect([1, 2, 3, 4, 5, 6].map(ceiling)).toEqual([999, 1999, 3999, 7999, 9999, 9999]);
+    const ceiling = (attempt: number) =>
+      retryDelay(policy, attempt, () => 0.999999);
+    expect([1, 2, 3, 4, 5, 6].map(ceiling)).toEqual([
+      999, 1999, 3999, 7999, 9999, 9999,
+    ]);
   });
 
   it("jitters over the whole range", () => {
