@@ -41,8 +41,9 @@ async function main(): Promise<void> {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
-      process.stderr.write(`batchctl: ${message}\n`);
-      process.stderr.write("Run 'batchctl --help' for usage.\n");
+      // yargs writes some messages over several lines; ours are one line.
+      const line = message.replace(/\s*\n\s*/g, " ").trim();
+      process.stderr.write(`batchctl: ${line} (see batchctl --help)\n`);
       process.exit(EXIT.usage);
     });
 

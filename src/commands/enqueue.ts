@@ -29,7 +29,7 @@ export const enqueueCommand: CommandModule<GlobalArgs, EnqueueArgs> = {
     yargs
       .positional("tipo", {
         type: "string",
-        choices: TIPOS,
+        describe: `one of ${TIPOS.join(", ")}`,
         demandOption: true,
       })
       .option("ticket-id", {
@@ -60,7 +60,7 @@ export const enqueueCommand: CommandModule<GlobalArgs, EnqueueArgs> = {
     const [queued] = await withQueue(config, (queue) =>
       enqueueTasks(queue, [task]).catch((error: unknown) => {
         if (error instanceof TaskValidationError) {
-          throw new UsageError(`invalid task: ${error.issues.join("\n")}`);
+          throw new UsageError(`invalid task: ${error.issues.join("; ")}`);
         }
         throw error;
       }),

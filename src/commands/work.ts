@@ -13,6 +13,7 @@ import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_TIMINGS,
 } from "../worker/index.js";
+import { withDeadline } from "../worker/signal.js";
 import { readConfig, type GlobalArgs } from "./common.js";
 import { VERSION } from "./version.js";
 
@@ -28,6 +29,9 @@ interface WorkArgs extends GlobalArgs {
   drain: boolean;
   taskLog: boolean;
 }
+
+/** Longest wait for the pool and Redis to close before the process exits. */
+const CLOSE_TIMEOUT_MS = 1000;
 
 /** Most tasks one worker may run at once (a pg pool of this size). */
 const MAX_CONCURRENCY = 1024;
@@ -197,7 +201,13 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
     try {
       await worker.run();
     } finally {
-      await Promise.allSettled([db.close(), transport.close()]);
+      // Bounded: after an abandoned stop the pool would wait for the queries
+      // of the returned tasks; exiting closes their connections anyway.
+      await withDeadline(
+        Promise.allSettled([db.close(), transport.close()]),
+        CLOSE_TIMEOUT_MS,
+        () => new Error("close timed out"),
+      ).catch(() => {});
     }
   },
 };

@@ -19,7 +19,11 @@ import { createTimers, type Timings } from "./timers.js";
 
 export { DEFAULT_TIMINGS, type Timings } from "./timers.js";
 
-/** Least time given to returning in-flight tasks at shutdown. */
+/**
+ * Time given to returning in-flight tasks at shutdown. Not longer: when
+ * Redis does not answer, the copies are safe in the in-flight list and
+ * another worker's reaper returns them once the heartbeat expires.
+ */
 const RELEASE_TIMEOUT_MS = 2000;
 
 /** Options of `createWorker`. */
@@ -88,6 +92,8 @@ export function createWorker(options: WorkerOptions): Worker {
   let isDatabaseDown = false;
   let redisFailures = 0;
   let abandonTimer: NodeJS.Timeout | undefined;
+  let onStop = () => {};
+  const stopRequested = new Promise<void>((resolve) => (onStop = resolve));
 
   const info = (): WorkerInfo => ({
     id,
@@ -270,11 +276,10 @@ export function createWorker(options: WorkerOptions): Worker {
     clearTimeout(abandonTimer);
     if (isAbandoned) acks.abandon();
     try {
-      const ms = Math.max(options.shutdownTimeoutMs, RELEASE_TIMEOUT_MS);
       totals.returned = await withDeadline(
         queue.releaseAll(),
-        ms,
-        () => new Error(`Redis did not answer within ${ms} ms`),
+        RELEASE_TIMEOUT_MS,
+        () => new Error(`Redis did not answer within ${RELEASE_TIMEOUT_MS} ms`),
       );
     } catch (error) {
       log.error(
@@ -298,7 +303,20 @@ export function createWorker(options: WorkerOptions): Worker {
   return {
     events,
     async run() {
-      await queue.heartbeat(info(), options.timings.heartbeatTtlMs);
+      // Redis may be down at start: a stop must not wait for it to return.
+      const registering = queue.heartbeat(
+        info(),
+        options.timings.heartbeatTtlMs,
+      );
+      registering.catch(() => {});
+      const registered = await Promise.race([
+        registering.then(() => true),
+        stopRequested.then(() => false),
+      ]);
+      if (!registered) {
+        log.info("stopped before Redis answered; nothing was fetched");
+        return totals;
+      }
       timers.start();
       log.info(
         {
@@ -330,6 +348,7 @@ export function createWorker(options: WorkerOptions): Worker {
         return;
       }
       isStopping = true;
+      onStop();
       log.info(
         { reason, in_flight: running.size },
         "stopping: no new tasks, waiting for in-flight ones",

@@ -106,7 +106,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
 export async function exitWithin(started: CliProcess, ms: number) {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms);
+    timer = setTimeout(() => resolve(undefined), ms);
   });
   try {
     return await Promise.race([started.exited, deadline]);
