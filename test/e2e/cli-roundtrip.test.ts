@@ -18,6 +18,7 @@ import {
   catalogFingerprint,
   dataFingerprint,
   dropDatabase,
+  testDatabaseName,
   testUrl,
   TEST_BATCH_ROLE,
   withClient,
@@ -251,7 +252,7 @@ describe("batchctl cli", () => {
   });
 
   describe("db setup", () => {
-    const database = "batchctl_t_e2e_cli_setup";
+    const database = testDatabaseName("e2e_cli_setup");
     afterAll(() => dropDatabase(database));
 
     it("reports the same tickets twice and changes nothing the second time", async () => {

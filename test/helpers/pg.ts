@@ -35,7 +35,17 @@ export function testUrl(database: string, user = "postgres"): string {
 }
 
 /**
- * Creates `batchctl_t_<name>` from scratch (dropping a leftover) with
+ * Database name of a test file: `batchctl_t_<name>`, or
+ * `batchctl_t_<TEST_DB_TAG>_<name>` so that two checkouts can run their
+ * suites at once on one server.
+ */
+export function testDatabaseName(name: string): string {
+  const tag = process.env.TEST_DB_TAG;
+  return tag ? `batchctl_t_${tag}_${name}` : `batchctl_t_${name}`;
+}
+
+/**
+ * Creates `testDatabaseName(name)` from scratch (dropping a leftover) with
  * `setupDatabase`, which also creates the database and the shared role.
  */
 export async function createTestDatabase(
@@ -44,7 +54,7 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   if (!/^[a-z0-9_]{1,40}$/.test(name))
     throw new Error(`bad test db name ${name}`);
-  const database = `batchctl_t_${name}`;
+  const database = testDatabaseName(name);
   await dropDatabase(database);
 
   const adminUrl = testUrl(database);

@@ -19,7 +19,7 @@ import {
   tally,
   watchRun,
 } from "../../helpers/outage.js";
-import { TEST_BATCH_ROLE } from "../../helpers/pg.js";
+import { TEST_BATCH_ROLE, testDatabaseName } from "../../helpers/pg.js";
 import {
   createTestQueue,
   readList,
@@ -29,7 +29,7 @@ import {
 import { startTcpProxy, type TcpProxy } from "../../helpers/tcp-proxy.js";
 import { createTestWorker, enqueue } from "../../helpers/worker.js";
 
-const DB_NAME = "batchctl_t_worker_conn_pg";
+const DB_NAME = testDatabaseName("worker_conn_pg");
 const TICKETS = 200;
 /** When the outage starts and how long it lasts, from the worker's start. */
 const CUT_AT_MS = 1200;
