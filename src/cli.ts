@@ -5,16 +5,22 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { auditCommand } from "./commands/audit.js";
 import { dbCommand } from "./commands/db.js";
+import { deleteCommand } from "./commands/delete.js";
 import { withGlobalOptions } from "./commands/common.js";
 import { enqueueCommand } from "./commands/enqueue.js";
+import { pauseCommand, resumeCommand } from "./commands/pause.js";
+import { purgeCacheCommand } from "./commands/purge-cache.js";
+import { purgeCommand } from "./commands/purge.js";
+import { retryCommand } from "./commands/retry.js";
 import { VERSION } from "./commands/version.js";
 import { workCommand } from "./commands/work.js";
 import { BatchError, EXIT, toError } from "./common/errors.js";
 import { redact } from "./common/redact.js";
 
 const EPILOGUE = `Exit codes: 0 done, 1 the operation failed, 2 bad usage or input,
-3 cannot reach Redis or PostgreSQL.
+3 cannot reach Redis or PostgreSQL, 124 enqueue --wait timed out.
 Configuration: environment (and .env), overridden by flags. See env.example.`;
 
 function printError(error: unknown, isDebug: boolean): void {
@@ -32,6 +38,13 @@ async function main(): Promise<void> {
     .scriptName("batchctl")
     .command(workCommand)
     .command(enqueueCommand)
+    .command(retryCommand)
+    .command(deleteCommand)
+    .command(purgeCommand)
+    .command(purgeCacheCommand)
+    .command(pauseCommand)
+    .command(resumeCommand)
+    .command(auditCommand)
     .command(dbCommand)
     .demandCommand(1, "say which command to run (see batchctl --help)")
     .strict()

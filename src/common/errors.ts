@@ -58,6 +58,13 @@ export class ConnectionError extends BatchError {
   }
 }
 
+/** A wait (e.g. `enqueue --wait --timeout`) ran out of time (exit 124). */
+export class TimeoutError extends BatchError {
+  constructor(message: string) {
+    super(message, "timeout", EXIT.timeout);
+  }
+}
+
 /** How a failed task is treated: see DESIGN.md section 4. */
 export type ErrorClass = "validacion" | "permanente" | "transitorio";
 

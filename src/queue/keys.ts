@@ -41,3 +41,17 @@ export function createKeys(prefix: string): QueueKeys {
 export function statsDay(at: Date): string {
   return at.toISOString().slice(0, 10);
 }
+
+/**
+ * Why `names` may not be purged as cache keys, or undefined when they may:
+ * a key of the queue itself (under `prefix:`) is refused, so a cache purge
+ * can never drop pending tasks or records. Names the first such key.
+ */
+export function queueKeyIssue(
+  keys: QueueKeys,
+  names: string[],
+): string | undefined {
+  const at = names.findIndex((name) => name.startsWith(`${keys.prefix}:`));
+  if (at < 0) return undefined;
+  return `claves.${at}: is a key of the queue itself (${keys.prefix}:...), not a cache key`;
+}

@@ -3,7 +3,8 @@
  */
 import { stampTask, validateTask, type Task } from "../common/task.js";
 import type { QueueKeys } from "./keys.js";
-import type { RedisTransport } from "./transport.js";
+import { auditCommands, auditEntry } from "./audit.js";
+import type { Command, RedisTransport } from "./transport.js";
 
 /** A transport and the keys of one queue: what every operation needs. */
 export interface QueueContext {
@@ -11,20 +12,61 @@ export interface QueueContext {
   keys: QueueKeys;
 }
 
+/** Values per RPUSH/ZADD inside one enqueue transaction. */
+const ENQUEUE_CHUNK = 10_000;
+
+/** Options of `enqueueTasks`. */
+export interface EnqueueOptions {
+  /**
+   * Epoch ms when the tasks become due: they go to `P:programadas` and a
+   * worker moves them to `P:procesar` then. Unset: queued now.
+   */
+  dueAt?: number;
+  /** Who asks, for the audit entry written when more than one task is queued. */
+  origin?: string;
+}
+
 /**
  * Validates, stamps (id, encolada_en) and pushes tasks to the tail of
- * `P:procesar` in one command, so either all are queued or none.
+ * `P:procesar` (or schedules them in `P:programadas` at `dueAt`) in one
+ * transaction, so either all are queued or none. Queuing more than one
+ * task appends an audit entry in the same transaction.
  * Returns the stamped tasks. Throws TaskValidationError before pushing.
  */
 export async function enqueueTasks(
   ctx: QueueContext,
   tasks: unknown[],
+  options: EnqueueOptions = {},
 ): Promise<Task[]> {
   const stamped = tasks.map((task) => stampTask(validateTask(task)));
   if (stamped.length === 0) return stamped;
 
   const values = stamped.map((task) => JSON.stringify(task));
-  await ctx.transport.command("RPUSH", ctx.keys.pending, ...values);
+  const commands: Command[] = [];
+  for (let i = 0; i < values.length; i += ENQUEUE_CHUNK) {
+    const chunk = values.slice(i, i + ENQUEUE_CHUNK);
+    const { dueAt } = options;
+    commands.push(
+      dueAt === undefined
+        ? ["RPUSH", ctx.keys.pending, ...chunk]
+        : ["ZADD", ctx.keys.scheduled, ...chunk.flatMap((v) => [dueAt, v])],
+    );
+  }
+  if (stamped.length > 1) {
+    const { dueAt } = options;
+    const where =
+      dueAt === undefined
+        ? "procesar"
+        : `programadas, due ${new Date(dueAt).toISOString()}`;
+    const entry = auditEntry({
+      command: "enqueue",
+      count: stamped.length,
+      detail: `${stamped.length} tasks into ${where}`,
+      origin: options.origin,
+    });
+    commands.push(...auditCommands(ctx.keys, entry));
+  }
+  await ctx.transport.transaction(commands);
   return stamped;
 }
 

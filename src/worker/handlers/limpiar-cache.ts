@@ -1,5 +1,6 @@
 import { TaskError } from "../../common/errors.js";
 import type { LimpiarCache } from "../../common/task.js";
+import { queueKeyIssue } from "../../queue/index.js";
 import type { Handler } from "./types.js";
 
 /**
@@ -8,15 +9,8 @@ import type { Handler } from "./types.js";
  * be able to drop pending tasks or records.
  */
 export const limpiarCache: Handler<LimpiarCache> = async (task, ctx) => {
-  const queueKey = task.claves.findIndex((key) =>
-    key.startsWith(`${ctx.keys.prefix}:`),
-  );
-  if (queueKey >= 0) {
-    throw new TaskError(
-      "validacion",
-      `claves.${queueKey}: is a key of the queue itself (${ctx.keys.prefix}:...), not a cache key`,
-    );
-  }
+  const issue = queueKeyIssue(ctx.keys, task.claves);
+  if (issue) throw new TaskError("validacion", issue);
 
   const deleted = await ctx.redis.command<number>("UNLINK", ...task.claves);
   return { claves: task.claves.length, borradas: deleted };

@@ -1,0 +1,80 @@
+/**
+ * `batchctl audit`: the operator actions recorded in `P:auditoria`.
+ */
+import type { Argv, CommandModule } from "yargs";
+import { UsageError } from "../common/errors.js";
+import { AUDIT_CAP, readAudit, type AuditEntry } from "../queue/index.js";
+import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+
+interface AuditArgs extends GlobalArgs {
+  limit: number;
+  json: boolean;
+}
+
+const COLUMNS = ["WHEN", "WHO", "COMMAND", "COUNT", "DETAIL"] as const;
+
+/** The entries as an aligned table; the last column is not padded. */
+function formatTable(entries: AuditEntry[]): string {
+  const rows = entries.map((entry) => [
+    entry.when.replace(/\.\d+Z$/, "Z"),
+    `${entry.user}@${entry.host}${entry.origin === "cli" ? "" : ` (${entry.origin})`}`,
+    entry.command,
+    String(entry.count),
+    entry.detail ?? "",
+  ]);
+  const widths = COLUMNS.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => row[i]!.length)),
+  );
+  return [[...COLUMNS], ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell))
+        .join("  ")
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
+export const auditCommand: CommandModule<GlobalArgs, AuditArgs> = {
+  command: "audit",
+  describe:
+    "list operator actions (retry, delete, purge, pause...), newest first",
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .option("limit", {
+        type: "number",
+        default: 50,
+        describe: `most entries shown (the list keeps ${AUDIT_CAP})`,
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "one JSON object per line",
+      })
+      .example("$0 audit", "the last 50 actions")
+      .example(
+        "$0 audit --json --limit 1000 | jq -c 'select(.command==\"purge\")'",
+        "",
+      ) as unknown as Argv<AuditArgs>,
+  handler: async (argv) => {
+    const config = readConfig(argv);
+    if (!Number.isInteger(argv.limit) || argv.limit < 1) {
+      throw new UsageError("--limit: must be a whole number above 0");
+    }
+
+    const entries = await withQueue(config, (queue) =>
+      readAudit(queue, { limit: argv.limit }),
+    );
+
+    if (argv.json) {
+      process.stdout.write(
+        entries.map((e) => `${JSON.stringify(e)}\n`).join(""),
+      );
+    } else if (entries.length === 0) {
+      process.stdout.write("no operator actions recorded\n");
+    } else {
+      process.stdout.write(formatTable(entries));
+    }
+  },
+};
