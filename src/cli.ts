@@ -53,9 +53,11 @@ async function main(): Promise<void> {
     .epilogue(EPILOGUE)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
-      if (error) throw error;
+      // yargs's own parse errors (YError) are bad usage, like its messages.
+      if (error && error.name !== "YError") throw error;
       // yargs writes some messages over several lines; ours are one line.
-      const line = message.replace(/\s*\n\s*/g, " ").trim();
+      const text = message ?? error?.message ?? "bad usage";
+      const line = text.replace(/\s*\n\s*/g, " ").trim();
       process.stderr.write(`batchctl: ${line} (see batchctl --help)\n`);
       process.exit(EXIT.usage);
     });

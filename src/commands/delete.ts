@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { BatchError } from "../common/errors.js";
 import { ADMIN_LISTS, deleteRecords } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { counted } from "./format.js";
 
 interface DeleteArgs extends GlobalArgs {
   ids: string[];
@@ -57,7 +58,9 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs> = {
         .map(([list, count]) => `${list}: ${count}`)
         .join(", ");
       const detail = where ? ` (${where})` : "";
-      process.stdout.write(`deleted ${result.deleted} entries${detail}\n`);
+      process.stdout.write(
+        `deleted ${counted(result.deleted, "entry", "entries")}${detail}\n`,
+      );
     }
     if (result.notFound.length > 0) {
       const where = argv.from ?? "any list";

@@ -147,6 +147,8 @@ export const enqueueCommand: CommandModule<GlobalArgs, EnqueueArgs> = {
       })
       .option("file", {
         type: "string",
+        // Without nargs, yargs reads a lone "-" as a positional argument.
+        nargs: 1,
         describe:
           "many tasks, one JSON object per line (- reads stdin); all or none are queued",
       })

@@ -21,6 +21,17 @@ const jsonOption = {
   describe: "print the result as JSON",
 } as const;
 
+/** The state with the field names of every other `--json` output. */
+function pauseJson(state: PauseState): Record<string, unknown> {
+  return {
+    paused: state.isPaused,
+    since: state.since,
+    by: state.by,
+    until: state.until ?? null,
+    remaining_ms: state.remainingMs ?? null,
+  };
+}
+
 function describePause(prefix: string, state: PauseState): string {
   const until = state.until
     ? `until ${state.until} or batchctl resume`
@@ -51,7 +62,7 @@ export const pauseCommand: CommandModule<GlobalArgs, PauseArgs> = {
     const state = await withQueue(config, (queue) => pause(queue, { forMs }));
 
     const line = argv.json
-      ? JSON.stringify(state)
+      ? JSON.stringify(pauseJson(state))
       : describePause(config.prefix, state);
     process.stdout.write(`${line}\n`);
   },

@@ -5,6 +5,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { purgeCacheNow, queueCachePurge } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { counted } from "./format.js";
 
 interface PurgeCacheArgs extends GlobalArgs {
   claves: string[];
@@ -53,7 +54,7 @@ export const purgeCacheCommand: CommandModule<GlobalArgs, PurgeCacheArgs> = {
       if (argv.json) return JSON.stringify(result);
       const missing = result.claves - result.borradas;
       const note = missing > 0 ? `; ${missing} did not exist` : "";
-      return `deleted ${result.borradas} of ${result.claves} keys${note}`;
+      return `deleted ${result.borradas} of ${counted(result.claves, "key")}${note}`;
     });
 
     process.stdout.write(`${line}\n`);

@@ -4,6 +4,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { ADMIN_LISTS, purgeList } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { counted } from "./format.js";
 
 interface PurgeArgs extends GlobalArgs {
   lista: string;
@@ -47,7 +48,7 @@ export const purgeCommand: CommandModule<GlobalArgs, PurgeArgs> = {
       ? JSON.stringify({ list: argv.lista, removed })
       : removed === 0
         ? `${argv.lista} was already empty`
-        : `removed ${removed} entries from ${argv.lista}`;
+        : `removed ${counted(removed, "entry", "entries")} from ${argv.lista}`;
     process.stdout.write(`${line}\n`);
   },
 };

@@ -10,6 +10,7 @@ import {
   type RetrySkip,
 } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { counted } from "./format.js";
 
 interface RetryArgs extends GlobalArgs {
   id?: string[];
@@ -29,7 +30,8 @@ function printResult(result: RetryResult, isJson: boolean): void {
     return;
   }
   const verb = result.dryRun ? "would move" : "moved";
-  const lines = [`${verb} ${result.moved} failed tasks back to procesar`];
+  const moved = counted(result.moved, "failed task");
+  const lines = [`${verb} ${moved} back to procesar`];
   for (const [reason, count] of Object.entries(result.skipped)) {
     lines.push(`skipped ${count}: ${RETRY_SKIP_REASONS[reason as RetrySkip]}`);
   }
