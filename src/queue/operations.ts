@@ -22,15 +22,17 @@ export interface EnqueueOptions {
    * worker moves them to `P:procesar` then. Unset: queued now.
    */
   dueAt?: number;
-  /** Who asks, for the audit entry written when more than one task is queued. */
+  /** Who asks (`cli`, `tui`), for the audit entry. */
   origin?: string;
+  /** Write an audit entry; default: only when queuing more than one task. */
+  audit?: boolean;
 }
 
 /**
  * Validates, stamps (id, encolada_en) and pushes tasks to the tail of
  * `P:procesar` (or schedules them in `P:programadas` at `dueAt`) in one
  * transaction, so either all are queued or none. Queuing more than one
- * task appends an audit entry in the same transaction.
+ * task (or any, with `audit`) appends an audit entry in that transaction.
  * Returns the stamped tasks. Throws TaskValidationError before pushing.
  */
 export async function enqueueTasks(
@@ -52,7 +54,7 @@ export async function enqueueTasks(
         : ["ZADD", ctx.keys.scheduled, ...chunk.flatMap((v) => [dueAt, v])],
     );
   }
-  if (stamped.length > 1) {
+  if (options.audit ?? stamped.length > 1) {
     const { dueAt } = options;
     const where =
       dueAt === undefined
@@ -61,7 +63,7 @@ export async function enqueueTasks(
     const entry = auditEntry({
       command: "enqueue",
       count: stamped.length,
-      detail: `${stamped.length} tasks into ${where}`,
+      detail: `${stamped.length === 1 ? "1 task" : `${stamped.length} tasks`} into ${where}`,
       origin: options.origin,
     });
     commands.push(...auditCommands(ctx.keys, entry));
