@@ -78,3 +78,67 @@ if removed == 1 then redis.call('LPUSH', KEYS[2], ARGV[1]) end
 return removed
 `,
 );
+
+/**
+ * KEYS: pending, inFlight, pause, retries, scheduled. ARGV: max, nowMs,
+ * limit. The polling claim of transports that cannot block (REST): moves
+ * due retries and scheduled tasks to pending (as promoteScript), then
+ * claims as claimScript, so an idle poll costs one request. Returns the
+ * claimed tasks, or nil when the queue is paused (promotion still runs).
+ */
+export const promoteAndClaimScript = defineScript(
+  "promote-and-claim",
+  `
+for i = 4, 5 do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[2],
+    'LIMIT', 0, tonumber(ARGV[3]))
+  if #due > 0 then
+    redis.call('ZREM', KEYS[i], unpack(due))
+    redis.call('RPUSH', KEYS[1], unpack(due))
+  end
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local max = tonumber(ARGV[1])
+if max <= 0 then return {} end
+local items = redis.call('LRANGE', KEYS[1], 0, max - 1)
+if #items == 0 then return items end
+redis.call('LTRIM', KEYS[1], #items, -1)
+redis.call('RPUSH', KEYS[2], unpack(items))
+return items
+`,
+);
+
+/**
+ * KEYS: workers, heartbeat, pending. ARGV: workerId, info, ttlMs,
+ * heartbeatPrefix, inFlightPrefix. The heartbeat and the recovery of dead
+ * workers in one request (REST bills per request): registers the worker,
+ * refreshes its heartbeat, then does returnInFlightScript's work for every
+ * other registered worker whose heartbeat is gone. Returns a flat list
+ * `workerId, count, ...` of the workers recovered.
+ *
+ * The other workers' keys are built here from the prefixes keys.ts gives,
+ * since they are only known once SMEMBERS has run; with a Redis Cluster
+ * they share the prefix's hash tag, so they live in the script's slot.
+ */
+export const upkeepScript = defineScript(
+  "upkeep",
+  `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+local recovered = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if id ~= ARGV[1] and redis.call('EXISTS', ARGV[4] .. id) == 0 then
+    local list = ARGV[5] .. id
+    local items = redis.call('LRANGE', list, 0, -1)
+    for i = #items, 1, -1 do
+      redis.call('LPUSH', KEYS[3], items[i])
+    end
+    redis.call('DEL', list)
+    redis.call('SREM', KEYS[1], id)
+    table.insert(recovered, id)
+    table.insert(recovered, #items)
+  end
+end
+return recovered
+`,
+);

@@ -57,6 +57,11 @@ export interface RedisTransport {
   ): Promise<string | null>;
   /** Interrupts a pending blockingMove (it resolves null or rejects). */
   interruptBlocking?(): void;
+  /**
+   * Requests sent so far (round trips; HTTP requests on REST, which plans
+   * bill per command), for the worker's summary and `stats`.
+   */
+  stats(): { requests: number };
   /** Closes every connection; safe to call twice. */
   close(): Promise<void>;
 }

@@ -7,9 +7,11 @@ import { statsDay } from "./keys.js";
 import type { TaskRecord } from "./records.js";
 import {
   claimScript,
+  promoteAndClaimScript,
   promoteScript,
   returnInFlightScript,
   unclaimScript,
+  upkeepScript,
 } from "./scripts.js";
 import type { Command, RedisTransport } from "./transport.js";
 
@@ -44,6 +46,9 @@ export interface WorkerInfo {
   processed: number;
   failed: number;
   transport: string;
+  /** Requests sent to Redis so far, and per minute lately. */
+  requests: number;
+  requests_per_min: number;
   version: string;
 }
 
@@ -58,7 +63,17 @@ export interface WorkerQueueOptions {
 
 /** The worker's view of the queue; see each method. */
 export interface WorkerQueue {
-  /** Moves up to `max` tasks into this worker's in-flight list; null: paused. */
+  /**
+   * true when the transport cannot block (REST): the worker polls, `claim`
+   * also promotes due retries, and `upkeep` replaces the separate
+   * heartbeat, recovery and promotion jobs, so that an idle worker sends
+   * few requests.
+   */
+  readonly isPolling: boolean;
+  /**
+   * Moves up to `max` tasks into this worker's in-flight list; null:
+   * paused. When polling, first moves due retries and scheduled tasks.
+   */
   claim(max: number): Promise<string[] | null>;
   /**
    * Blocks up to `timeoutSeconds` for one task (TCP only). Undefined when
@@ -78,8 +93,18 @@ export interface WorkerQueue {
   promoteDue(now: number): Promise<number>;
   /** Registers the worker and refreshes its heartbeat for `ttlMs`. */
   heartbeat(info: WorkerInfo, ttlMs: number): Promise<void>;
+  /**
+   * heartbeat and recoverDeadWorkers in one request: registers and
+   * refreshes this worker, returns the tasks of dead workers to the queue.
+   */
+  upkeep(
+    info: WorkerInfo,
+    ttlMs: number,
+  ): Promise<{ worker: string; count: number }[]>;
   /** Returns tasks of workers whose heartbeat expired; per dead worker. */
   recoverDeadWorkers(): Promise<{ worker: string; count: number }[]>;
+  /** Requests the transport has sent so far. */
+  requests(): number;
   /** Returns this worker's in-flight tasks to the queue and unregisters. */
   releaseAll(): Promise<number>;
   /** Counts what `--drain` waits for: pending, retries, every in-flight. */
@@ -102,12 +127,19 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
   const blocking = transport.blockingMove?.bind(transport);
 
   return {
+    isPolling: !blocking,
     claim: (max) =>
-      transport.script<string[] | null>(
-        claimScript,
-        [keys.pending, inFlight, keys.pause],
-        [max],
-      ),
+      blocking
+        ? transport.script<string[] | null>(
+            claimScript,
+            [keys.pending, inFlight, keys.pause],
+            [max],
+          )
+        : transport.script<string[] | null>(
+            promoteAndClaimScript,
+            [keys.pending, inFlight, keys.pause, keys.retries, keys.scheduled],
+            [max, Date.now(), PROMOTE_LIMIT],
+          ),
     claimBlocking: blocking
       ? (timeoutSeconds) => blocking(keys.pending, inFlight, timeoutSeconds)
       : undefined,
@@ -131,6 +163,24 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
         ["SET", keys.heartbeat(worker), JSON.stringify(info), "PX", ttlMs],
       ]);
     },
+    async upkeep(info, ttlMs) {
+      const flat = await transport.script<(string | number)[]>(
+        upkeepScript,
+        [keys.workers, keys.heartbeat(worker), keys.pending],
+        [
+          worker,
+          JSON.stringify(info),
+          ttlMs,
+          keys.heartbeat(""),
+          keys.inFlight(""),
+        ],
+      );
+      const recovered: { worker: string; count: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        recovered.push({ worker: String(flat[i]), count: Number(flat[i + 1]) });
+      }
+      return recovered;
+    },
     async recoverDeadWorkers() {
       const members = await transport.command<string[]>(
         "SMEMBERS",
@@ -144,6 +194,7 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       }
       return recovered;
     },
+    requests: () => transport.stats().requests,
     async releaseAll() {
       const count = await returnTasksOf(worker, true);
       await transport.command("DEL", keys.heartbeat(worker));

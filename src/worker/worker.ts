@@ -45,7 +45,7 @@ export interface WorkerOptions {
   logTasks: boolean;
   timings: Timings;
   logger: Logger;
-  /** Shown in the heartbeat: `tcp 127.0.0.1:6379`. */
+  /** Shown in the heartbeat and logs: `tcp 127.0.0.1:6379`, `rest host`. */
   transport: string;
   version: string;
 }
@@ -91,6 +91,8 @@ export function createWorker(options: WorkerOptions): Worker {
   let isAbandoned = false;
   let isDatabaseDown = false;
   let redisFailures = 0;
+  let pollDelayMs = options.timings.pollMs;
+  let requestsPerMin: number | undefined;
   let abandonTimer: NodeJS.Timeout | undefined;
   let onStop = () => {};
   const stopRequested = new Promise<void>((resolve) => (onStop = resolve));
@@ -105,8 +107,26 @@ export function createWorker(options: WorkerOptions): Worker {
     processed: totals.processed,
     failed: totals.failed,
     transport: options.transport,
+    requests: queue.requests(),
+    requests_per_min: requestsPerMin ?? requestRateSinceStart(),
     version: options.version,
   });
+
+  /** Until the first summary measures it: the rate since the start. */
+  function requestRateSinceStart(): number {
+    const minutes = (Date.now() - Date.parse(startedAt)) / 60_000;
+    return minutes > 0 ? Math.round(queue.requests() / minutes) : 0;
+  }
+
+  /**
+   * The wait of a polling worker that found nothing: doubles from
+   * --poll-interval up to maxPollMs; `start` resets it when work arrives.
+   */
+  function nextPollDelay(): number {
+    const delay = pollDelayMs;
+    pollDelayMs = Math.min(pollDelayMs * 2, options.timings.maxPollMs);
+    return delay;
+  }
 
   const acks = createAckBuffer({
     write: (batch) => queue.acknowledge(batch),
@@ -152,6 +172,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   function start(raws: string[]): void {
     if (raws.length === 0) return;
+    pollDelayMs = options.timings.pollMs;
     events.emit("task:claimed", { worker: id, count: raws.length });
     for (const raw of raws) {
       const task = (async () => {
@@ -209,7 +230,7 @@ export function createWorker(options: WorkerOptions): Worker {
   async function waitForTask(free: number): Promise<string[]> {
     const blockingClaim = queue.claimBlocking;
     if (!blockingClaim) {
-      await wake.wait(options.timings.pollMs);
+      await wake.wait(nextPollDelay());
       return [];
     }
     const first = await blockingClaim(options.timings.blockSeconds);
@@ -245,7 +266,10 @@ export function createWorker(options: WorkerOptions): Worker {
         const claimed = await queue.claim(free);
         redisFailures = 0;
         if (claimed === null) {
-          await wake.wait(options.timings.pausedPollMs);
+          // A paused polling worker backs off too: a pause may last hours.
+          await wake.wait(
+            queue.isPolling ? nextPollDelay() : options.timings.pausedPollMs,
+          );
           continue;
         }
         if (claimed.length > 0) {
@@ -298,6 +322,8 @@ export function createWorker(options: WorkerOptions): Worker {
     totals,
     events,
     worker: id,
+    requests: () => queue.requests(),
+    onRequestRate: (perMinute) => (requestsPerMin = perMinute),
   });
 
   return {

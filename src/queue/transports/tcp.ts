@@ -61,6 +61,7 @@ export function createTcpTransport(
   let blocking: Redis | undefined;
   let isDown = false;
   let isClosed = false;
+  let requests = 0;
 
   client.on("error", (error: Error) => {
     if (isDown || isClosed) return;
@@ -85,6 +86,7 @@ export function createTcpTransport(
   };
 
   const run = async <T>(promise: Promise<T>): Promise<T> => {
+    requests++;
     try {
       return await promise;
     } catch (error) {
@@ -119,6 +121,7 @@ export function createTcpTransport(
     transaction: (commands) => execAll(commands, true),
     pipeline: (commands) => execAll(commands, false),
     async script<T>(script: LuaScript, keys: string[], args: Arg[]) {
+      requests++;
       try {
         return (await client.evalsha(
           script.sha,
@@ -150,6 +153,7 @@ export function createTcpTransport(
       blocking?.disconnect();
       blocking = undefined;
     },
+    stats: () => ({ requests }),
     async close() {
       if (isClosed) return;
       isClosed = true;
