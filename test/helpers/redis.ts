@@ -49,7 +49,8 @@ export function acquireRestServer(): Promise<RestServer> {
   return shared.server;
 }
 
-async function releaseRestServer(): Promise<void> {
+/** Releases what `acquireRestServer` acquired. */
+export async function releaseRestServer(): Promise<void> {
   if (!shared || --shared.users > 0) return;
   const { server } = shared;
   shared = undefined;
