@@ -98,9 +98,13 @@ function retryAfterMs(header: string | null): number {
 
 /** The reason fetch failed, without the URL (it may carry secrets). */
 function networkReason(error: unknown, timeoutMs: number): string {
-  const err = error as { name?: string; cause?: { code?: string } };
+  const err = error as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
   if (err.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
-  return err.cause?.code ?? (error as Error).message ?? String(error);
+  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(error);
 }
 
 /** Opens a REST transport; nothing is sent until the first command. */
