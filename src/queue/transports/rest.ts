@@ -41,8 +41,12 @@ export interface RestTransportOptions extends TransportEvents {
 
 /** Default request timeout. */
 export const DEFAULT_REST_TIMEOUT_MS = 10_000;
-/** Upstash's free plan refuses requests over 1 MB (its "max request size"). */
-export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+/**
+ * Upstash's "max request size" of its Free and Pay-as-you-go plans (10 MB);
+ * it answers larger ones with `ERR max request size exceeded`.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+const TOO_LARGE_REPLY = /^ERR max request size exceeded/i;
 /** Attempts of a one-shot command before it gives up (exit 3). */
 const ONE_SHOT_ATTEMPTS = 3;
 /** A persistent transport reports the outage after this many failures. */
@@ -236,6 +240,11 @@ export function createRestTransport(
   const toBody = (command: Command) => command.map(String);
 
   const replyOf = (reply: Reply): unknown => {
+    if (reply.error !== undefined && TOO_LARGE_REPLY.test(reply.error)) {
+      throw new RequestTooLargeError(
+        `Redis REST endpoint ${target} refused a request as too large (${reply.error})`,
+      );
+    }
     if (reply.error !== undefined) throw new RestReplyError(reply.error);
     return reply.result ?? null;
   };

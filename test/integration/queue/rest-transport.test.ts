@@ -48,6 +48,7 @@ describe("REST transport", () => {
       failNext: undefined,
       hang: false,
       maxBodyBytes: 0,
+      tooLargeStatus: 400,
     });
     await deleteByPattern(open(), `${prefix}:*`);
     await Promise.all(opened.splice(0).map((t) => t.close()));
@@ -194,19 +195,28 @@ describe("REST transport", () => {
     expect(await rest.command("EXISTS", key("big"))).toBe(0);
   });
 
-  it("reports an endpoint's 413 as too large, not as a truncation", async () => {
-    const rest = open();
-    server.faults.maxBodyBytes = 1000;
+  it.each([
+    [400, /as too large \(ERR max request size exceeded\)/],
+    [413, /as too large \(HTTP 413\)/],
+  ])(
+    "reports an endpoint's refusal (%i) as too large, not as a truncation",
+    async (status, message) => {
+      const rest = open();
+      Object.assign(server.faults, {
+        maxBodyBytes: 1000,
+        tooLargeStatus: status,
+      });
 
-    const error = await rest
-      .command("SET", key("big"), "x".repeat(2000))
-      .catch((e: unknown) => e);
+      const error = await rest
+        .command("SET", key("big"), "x".repeat(2000))
+        .catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(RequestTooLargeError);
-    expect((error as Error).message).toMatch(/as too large \(HTTP 413\)/);
-    server.faults.maxBodyBytes = 0;
-    expect(await rest.command("EXISTS", key("big"))).toBe(0);
-  });
+      expect(error).toBeInstanceOf(RequestTooLargeError);
+      expect((error as Error).message).toMatch(message);
+      server.faults.maxBodyBytes = 0;
+      expect(await rest.command("EXISTS", key("big"))).toBe(0);
+    },
+  );
 
   it("fails fast once closed", async () => {
     const rest = open();

@@ -5,7 +5,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openBackend, type TestBackend } from "../../helpers/backends.js";
-import { createTestQueue, readRecords, waitFor } from "../../helpers/redis.js";
+import {
+  acquireRestServer,
+  createTestQueue,
+  readRecords,
+  releaseRestServer,
+  waitFor,
+} from "../../helpers/redis.js";
+import { createRestTransport } from "../../../src/queue/transports/rest.js";
 import { createTestWorker, enqueue } from "../../helpers/worker.js";
 import { DEFAULT_TIMINGS, type Worker } from "../../../src/worker/index.js";
 
@@ -139,5 +146,39 @@ describe("worker polling over REST", () => {
 
     expect(totals).toMatchObject({ processed: 1 });
     expect(await queue.transport.command("ZCARD", queue.keys.retries)).toBe(0);
+  });
+
+  it("splits an acknowledgement batch the endpoint would refuse as too large", async () => {
+    const server = await acquireRestServer();
+    const small = createRestTransport({
+      url: server.url,
+      token: server.token,
+      persistent: true,
+      maxRequestBytes: 6000,
+    });
+    const ids = await enqueue(
+      queue,
+      ...Array.from({ length: 24 }, (_, i) => ({
+        tipo: "limpiar_cache",
+        claves: [`polling-big:${i}:${"k".repeat(300)}`],
+      })),
+    );
+
+    try {
+      const totals = await createTestWorker(
+        { transport: small, keys: queue.keys },
+        backend.db,
+        { concurrency: 16, timings: TIMINGS },
+      ).run();
+
+      expect(totals).toMatchObject({ processed: 24, failed: 0 });
+      const done = (await readRecords(queue, queue.keys.processed)).map(
+        (r) => r.id,
+      );
+      expect(done.sort()).toEqual([...ids].sort());
+    } finally {
+      await small.close();
+      await releaseRestServer();
+    }
   });
 });
