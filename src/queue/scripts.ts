@@ -22,6 +22,7 @@ redis.call('LTRIM', KEYS[1], #items, -1)
 redis.call('RPUSH', KEYS[2], unpack(items))
 return items
 `,
+  { returnsEntries: true },
 );
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { QueueKeys } from "./keys.js";
 import { statsDay } from "./keys.js";
-import type { TaskRecord } from "./records.js";
+import { serializeRecord, type TaskRecord } from "./records.js";
 import {
   acknowledgeScript,
   claimScript,
@@ -182,7 +182,7 @@ function ackArguments(acks: Ack[], cap: number): Arg[] {
     if (ack.kind === "reintento") {
       args.push("r", ack.raw, ack.retryTask, ack.retryAt, field);
     } else {
-      const payload = JSON.stringify(ack.record);
+      const payload = serializeRecord(ack.record);
       args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field);
     }
   }
