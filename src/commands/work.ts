@@ -34,6 +34,9 @@ interface WorkArgs extends GlobalArgs {
 /** Longest wait for the pool and Redis to close before the process exits. */
 const CLOSE_TIMEOUT_MS = 1000;
 
+/** Longest idle poll interval, shown in --help. */
+const MAX_POLL_MS = DEFAULT_TIMINGS.maxPollMs;
+
 /** Most tasks one worker may run at once (a pg pool of this size). */
 const MAX_CONCURRENCY = 1024;
 
@@ -122,7 +125,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       .option("poll-interval", {
         type: "number",
         default: DEFAULT_TIMINGS.pollMs,
-        describe: `REST only: ms between polls; idle workers back off to ${DEFAULT_TIMINGS.maxPollMs}`,
+        describe: `REST only: ms between polls (idle: up to ${MAX_POLL_MS})`,
       })
       .option("task-log", {
         type: "boolean",

@@ -168,14 +168,16 @@ export function createRestTransport(
     const { status } = response;
     if (status === 401 || status === 403) {
       await response.body?.cancel();
+      const refused = `refused the token (HTTP ${status})`;
       throw new ConnectionError(
-        `Redis REST endpoint ${target} refused the token (HTTP ${status}): check REDIS_REST_TOKEN`,
+        `Redis REST endpoint ${target} ${refused}: check REDIS_REST_TOKEN`,
       );
     }
     if (status === 413) {
       await response.body?.cancel();
+      const size = formatBytes(Buffer.byteLength(payload));
       throw new RequestTooLargeError(
-        `Redis REST endpoint ${target} refused a request of ${formatBytes(Buffer.byteLength(payload))} as too large (HTTP 413)`,
+        `Redis REST endpoint ${target} refused a request of ${size} as too large (HTTP 413)`,
       );
     }
     if (status === 429 || status >= 500) {
@@ -197,8 +199,9 @@ export function createRestTransport(
       syncToken = response.headers.get("upstash-sync-token") ?? syncToken;
       return { body: JSON.parse(text) };
     } catch {
+      const what = `answered HTTP ${status} with a body that is not JSON`;
       throw new ConnectionError(
-        `Redis REST endpoint ${target} answered HTTP ${status} with a body that is not JSON: is REDIS_REST_URL right?`,
+        `Redis REST endpoint ${target} ${what}: is REDIS_REST_URL right?`,
       );
     }
   }
@@ -209,8 +212,9 @@ export function createRestTransport(
     const payload = JSON.stringify(body);
     const size = Buffer.byteLength(payload);
     if (size > maxBytes) {
+      const limit = `the ${formatBytes(maxBytes)} limit of ${target}`;
       throw new RequestTooLargeError(
-        `Redis REST request of ${formatBytes(size)} is over the ${formatBytes(maxBytes)} limit of ${target}; nothing was sent`,
+        `Redis REST request of ${formatBytes(size)} is over ${limit}; nothing was sent`,
       );
     }
 
