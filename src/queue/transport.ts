@@ -72,10 +72,13 @@ export interface RedisTransport {
   /** Interrupts a pending blockingMove (it resolves null or rejects). */
   interruptBlocking?(): void;
   /**
-   * Requests sent so far (round trips; HTTP requests on REST, which plans
+   * `requests`: round trips so far (HTTP requests on REST, which plans
    * bill per command), for the worker's summary and `stats`.
+   * `uncertain`: requests that failed in a way that may have run them on
+   * the server and were then sent again; a claim among them may have
+   * moved tasks that nobody was told about (see WorkerQueue).
    */
-  stats(): { requests: number };
+  stats(): { requests: number; uncertain: number };
   /** Closes every connection; safe to call twice. */
   close(): Promise<void>;
 }

@@ -108,6 +108,10 @@ export interface WorkerQueue {
   recoverDeadWorkers(): Promise<{ worker: string; count: number }[]>;
   /** Requests the transport has sent so far. */
   requests(): number;
+  /** Requests sent again after a failure that may have run them. */
+  uncertainRequests(): number;
+  /** This worker's in-flight list, head first. */
+  inFlightEntries(): Promise<string[]>;
   /** Returns this worker's in-flight tasks to the queue and unregisters. */
   releaseAll(): Promise<number>;
   /** Counts what `--drain` waits for: pending, retries, every in-flight. */
@@ -203,6 +207,9 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       return recovered;
     },
     requests: () => transport.stats().requests,
+    uncertainRequests: () => transport.stats().uncertain,
+    inFlightEntries: () =>
+      transport.command<string[]>("LRANGE", inFlight, 0, -1),
     async releaseAll() {
       const count = await returnTasksOf(worker, true);
       await transport.command("DEL", keys.heartbeat(worker));

@@ -98,6 +98,9 @@ export function createWorker(options: WorkerOptions): Worker {
   let isDatabaseDown = false;
   let redisFailures = 0;
   let pollDelayMs = options.timings.pollMs;
+  let seenUncertain = queue.uncertainRequests();
+  /** Entries of our in-flight list that a running task owns, with counts. */
+  const held = new Map<string, number>();
   let requestsPerMin: number | undefined;
   let abandonTimer: NodeJS.Timeout | undefined;
   let onStop = () => {};
@@ -190,6 +193,7 @@ export function createWorker(options: WorkerOptions): Worker {
     pollDelayMs = options.timings.pollMs;
     events.emit("task:claimed", { worker: id, count: raws.length });
     for (const raw of raws) {
+      held.set(raw, (held.get(raw) ?? 0) + 1);
       const task = (async () => {
         const run = await runTask(raw, {
           worker: id,
@@ -199,6 +203,7 @@ export function createWorker(options: WorkerOptions): Worker {
         });
         if (run.isDatabaseDown) markDatabaseDown(run.ack.record.error?.mensaje);
         await acks.add(run.ack);
+        release(raw);
       })();
       running.add(task);
       void task.finally(() => {
@@ -206,6 +211,34 @@ export function createWorker(options: WorkerOptions): Worker {
         wake.notify();
       });
     }
+  }
+
+  function release(raw: string): void {
+    const count = held.get(raw) ?? 0;
+    if (count <= 1) held.delete(raw);
+    else held.set(raw, count - 1);
+  }
+
+  /**
+   * A claim sent again after a lost reply may have moved tasks into our
+   * in-flight list that no task runs; nothing else would start them before
+   * this worker exits. Starts every entry of the list that no running task
+   * holds. Costs one request, and only after such a retry.
+   */
+  async function adoptOrphans(): Promise<void> {
+    const unmatched = new Map(held);
+    const orphans: string[] = [];
+    for (const entry of await queue.inFlightEntries()) {
+      const count = unmatched.get(entry) ?? 0;
+      if (count > 0) unmatched.set(entry, count - 1);
+      else orphans.push(entry);
+    }
+    if (orphans.length === 0) return;
+    log.warn(
+      { count: orphans.length },
+      "starting tasks claimed by a request whose reply was lost",
+    );
+    start(orphans);
   }
 
   function markDatabaseDown(reason = "unreachable"): void {
@@ -288,6 +321,11 @@ export function createWorker(options: WorkerOptions): Worker {
         free = options.concurrency - running.size;
       }
       try {
+        if (queue.uncertainRequests() !== seenUncertain) {
+          seenUncertain = queue.uncertainRequests();
+          await adoptOrphans();
+          continue;
+        }
         const claimed = await queue.claim(free);
         redisFailures = 0;
         if (claimed === null) {

@@ -82,7 +82,7 @@ function lazyTransport(
     transaction: later("transaction") as RedisTransport["transaction"],
     pipeline: later("pipeline") as RedisTransport["pipeline"],
     script: later("script") as RedisTransport["script"],
-    stats: () => opened?.stats() ?? { requests: 0 },
+    stats: () => opened?.stats() ?? { requests: 0, uncertain: 0 },
     async close() {
       if (isClosed) return;
       isClosed = true;

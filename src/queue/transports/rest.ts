@@ -56,6 +56,15 @@ const MAX_BACKOFF_MS = 5000;
 /** Longest wait a `Retry-After` header may ask for. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
+/** A request that failed in a way worth retrying. */
+interface Failure {
+  failure: string;
+  /** Wait at least this long before retrying (Retry-After). */
+  delayMs: number;
+  /** The server may have run it (timeout, 5xx, connection cut). */
+  mayHaveRun: boolean;
+}
+
 /** A reply body of the protocol. */
 interface Reply {
   result?: unknown;
@@ -77,7 +86,7 @@ export class RequestTooLargeError extends BatchError {
 /** A REST transport with a request counter. */
 export interface RestTransport extends RedisTransport {
   readonly kind: "rest";
-  stats(): { requests: number };
+  stats(): { requests: number; uncertain: number };
 }
 
 function formatBytes(bytes: number): string {
@@ -121,6 +130,7 @@ export function createRestTransport(
   const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const closing = new AbortController();
   let requests = 0;
+  let uncertain = 0;
   let isDown = false;
   // Upstash's read-your-writes token: sent back so replicas stay in step.
   let syncToken = "";
@@ -143,7 +153,7 @@ export function createRestTransport(
   async function exchange(
     path: string,
     payload: string,
-  ): Promise<{ body: unknown } | { failure: string; delayMs: number }> {
+  ): Promise<{ body: unknown } | Failure> {
     requests++;
     let response: Response;
     try {
@@ -162,7 +172,11 @@ export function createRestTransport(
       });
     } catch (error) {
       if (closing.signal.aborted) throw closedError();
-      return { failure: networkReason(error, timeoutMs), delayMs: 0 };
+      const failure = networkReason(error, timeoutMs);
+      // Refused or unresolved: the request never left; anything else may
+      // have run on the server before the answer was lost.
+      const mayHaveRun = !/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)$/.test(failure);
+      return { failure, delayMs: 0, mayHaveRun };
     }
 
     const { status } = response;
@@ -185,7 +199,7 @@ export function createRestTransport(
       const delayMs = retryAfterMs(response.headers.get("retry-after"));
       const what =
         status === 429 ? "rate limited (HTTP 429)" : `HTTP ${status}`;
-      return { failure: what, delayMs };
+      return { failure: what, delayMs, mayHaveRun: status !== 429 };
     }
 
     let text: string;
@@ -193,7 +207,8 @@ export function createRestTransport(
       text = await response.text();
     } catch (error) {
       if (closing.signal.aborted) throw closedError();
-      return { failure: networkReason(error, timeoutMs), delayMs: 0 };
+      const failure = networkReason(error, timeoutMs);
+      return { failure, delayMs: 0, mayHaveRun: true };
     }
     try {
       syncToken = response.headers.get("upstash-sync-token") ?? syncToken;
@@ -227,6 +242,7 @@ export function createRestTransport(
         }
         return outcome.body;
       }
+      if (outcome.mayHaveRun) uncertain++;
       if (!options.persistent && attempt >= ONE_SHOT_ATTEMPTS) {
         throw new ConnectionError(
           `cannot reach Redis at ${target} over REST: ${outcome.failure} (${attempt} attempts)`,
@@ -290,7 +306,7 @@ export function createRestTransport(
       }
       return command<T>("EVAL", script.lua, keys.length, ...keys, ...args);
     },
-    stats: () => ({ requests }),
+    stats: () => ({ requests, uncertain }),
     async close() {
       closing.abort();
     },

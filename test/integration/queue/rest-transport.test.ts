@@ -45,6 +45,7 @@ describe("REST transport", () => {
   afterEach(async () => {
     Object.assign(server.faults, {
       fail429Every: 0,
+      loseReplyEvery: 0,
       failNext: undefined,
       hang: false,
       maxBodyBytes: 0,
@@ -132,11 +133,13 @@ describe("REST transport", () => {
     server.faults.failNext = { status: 503, count: 2 };
 
     expect(await rest.command("PING")).toBe("PONG");
-    expect(rest.stats().requests).toBe(3);
+    // A 5xx may have run the request: counted as uncertain; a 429 did not.
+    expect(rest.stats()).toEqual({ requests: 3, uncertain: 2 });
 
     server.faults.fail429Every = 2;
     for (let i = 0; i < 10; i++) await rest.command("INCR", key("n"));
     expect(await rest.command("GET", key("n"))).toBe("10");
+    expect(rest.stats().uncertain).toBe(2);
   });
 
   it("gives up after a bounded number of attempts in one-shot mode", async () => {

@@ -181,4 +181,29 @@ describe("worker polling over REST", () => {
       await releaseRestServer();
     }
   });
+
+  it("starts the tasks of a claim whose reply was lost, each exactly once", async () => {
+    const server = await acquireRestServer();
+    const ids = await enqueue(
+      queue,
+      ...Array.from({ length: 40 }, () => ({
+        tipo: "procesar_tickets_vencidos",
+      })),
+    );
+    server.faults.loseReplyEvery = 4;
+
+    try {
+      const totals = await start(true).done;
+
+      expect(totals).toMatchObject({ processed: 40, failed: 0 });
+    } finally {
+      server.faults.loseReplyEvery = 0;
+      await releaseRestServer();
+    }
+    const done = (await readRecords(queue, queue.keys.processed)).map(
+      (r) => r.id,
+    );
+    expect(done.sort()).toEqual([...ids].sort());
+    expect(await queue.transport.command("LLEN", queue.keys.pending)).toBe(0);
+  });
 });
