@@ -69,26 +69,26 @@ async function checkRedis(config: Config): Promise<Check[]> {
 function functionChecks(health: DatabaseHealth): Check[] {
   return FUNCTION_TIPOS.map((tipo, i) => {
     const access = health.functions[i]!;
-    const name = `${tipo} -> ${access.name}`;
+    const name = `${tipo}: ${access.name}`;
     if (access.signatures.length === 0) {
       const variable = `BATCH_FN_${tipo.toUpperCase()}`;
       return {
         status: "fail",
         check: "function",
-        detail: `${name}: not found (run batchctl db setup, or set ${variable})`,
+        detail: `${name} not found (run batchctl db setup, or set ${variable})`,
       };
     }
     if (!access.executable) {
       return {
         status: "fail",
         check: "function",
-        detail: `${name}: role ${health.role} may not execute ${access.signatures.join(", ")}`,
+        detail: `${name}: role ${health.role} may not execute ${access.signatures.join(", ")} (see sql/grants.sql)`,
       };
     }
     return {
       status: "ok",
       check: "function",
-      detail: `${name}: ${access.signatures.join(", ")}`,
+      detail: `${tipo}: ${access.signatures.join(", ")}`,
     };
   });
 }

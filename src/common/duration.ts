@@ -38,12 +38,14 @@ export function formatDuration(ms: number): string {
   const seconds = Math.floor(abs / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${pad(seconds % 60)}s`;
+  if (minutes < 60) return pair(minutes, "m", seconds % 60, "s");
   const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours}h ${pad(minutes % 60)}m`;
-  return `${Math.floor(hours / 24)}d ${pad(hours % 24)}h`;
+  if (hours < 24) return pair(hours, "h", minutes % 60, "m");
+  return pair(Math.floor(hours / 24), "d", hours % 24, "h");
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
+/** `3m 05s`, or `3m` when the smaller part is zero. */
+function pair(big: number, bigUnit: string, small: number, unit: string) {
+  const rest = small === 0 ? "" : ` ${String(small).padStart(2, "0")}${unit}`;
+  return `${big}${bigUnit}${rest}`;
 }
