@@ -152,11 +152,11 @@ function entryJson(entry: ListEntry): Record<string, unknown> {
 function printWindow(window: ListWindow, prefix: string, tipo?: string): void {
   const where = `${prefix}:${window.list}${tipo ? ` (tipo ${tipo})` : ""}`;
   if (window.entries.length === 0) {
-    const detail =
-      window.total === 0
-        ? "is empty"
-        : `has nothing at offset ${window.offset}`;
-    print(`${where} ${detail}`);
+    const list = `${prefix}:${window.list}`;
+    if (window.total === 0) print(`${list} is empty`);
+    else if (tipo && window.offset === 0)
+      print(`${list} has no ${tipo} entries`);
+    else print(`${where} has nothing at offset ${window.offset}`);
     return;
   }
 
@@ -213,8 +213,9 @@ function layoutFor(list: ListName): Layout {
   const id: Column = { header: "ID" };
   const tipo: Column = { header: "TIPO" };
   const attempts: Column = { header: "TRIES", align: "right" };
+  // People count from 1: `--offset 20` starts at #21.
   const base = (e: ListEntry) => [
-    String(e.position),
+    String(e.position + 1),
     shortId(e),
     e.tipo ?? "-",
   ];

@@ -80,7 +80,10 @@ describe("normalizeMessage", () => {
     ["at 2024-01-15T10:00:00.000Z", "at <date>"],
     ["object deadbeef0123 is locked", "object <hex> is locked"],
     ["first line\nsecond line", "first line"],
-    ["fecha: is not a real calendar date", "fecha: is not a real calendar date"],
+    [
+      "fecha: is not a real calendar date",
+      "fecha: is not a real calendar date",
+    ],
   ])("turns %j into %j", (message, normalized) => {
     expect(normalizeMessage(message)).toBe(normalized);
   });
