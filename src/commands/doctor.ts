@@ -51,7 +51,9 @@ async function checkRedis(config: Config): Promise<Check[]> {
       checks.push({
         status: "warn",
         check: "eviction",
-        detail: `maxmemory-policy is ${health.maxmemory_policy}: Redis may evict queue keys under memory pressure; set noeviction`,
+        detail:
+          `maxmemory-policy is ${health.maxmemory_policy}: ` +
+          "Redis may evict queue keys under memory pressure; set noeviction",
       });
     } else {
       checks.push({
@@ -82,7 +84,9 @@ function functionChecks(health: DatabaseHealth): Check[] {
       return {
         status: "fail",
         check: "function",
-        detail: `${name}: role ${health.role} may not execute ${access.signatures.join(", ")} (see sql/grants.sql)`,
+        detail:
+          `${name}: role ${health.role} may not execute ` +
+          `${access.signatures.join(", ")} (see sql/grants.sql)`,
       };
     }
     return {

@@ -75,3 +75,21 @@ export function terminalWidth(): number | undefined {
 export function print(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
+
+/** A one-line warning on stderr, leaving stdout to the data. */
+export function warn(text: string): void {
+  process.stderr.write(`batchctl: ${text}\n`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Characters of a UUID shown in tables (`show` accepts the prefix). */
+const SHORT_UUID = 8;
+
+/**
+ * The id as tables show it: a UUID's first 8 characters (unique enough
+ * for `show`), any other id whole, since a cut one may match many.
+ */
+export function shortId(id: string | undefined | null): string {
+  if (!id) return "-";
+  return UUID.test(id) ? id.slice(0, SHORT_UUID) : id;
+}

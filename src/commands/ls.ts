@@ -19,7 +19,9 @@ import {
   print,
   relative,
   renderTable,
+  shortId,
   terminalWidth,
+  warn,
   type Column,
 } from "./format.js";
 
@@ -34,8 +36,6 @@ interface LsArgs extends GlobalArgs {
 
 /** Most entries one `ls` prints; more is a job for a script over pages. */
 const MAX_LIMIT = 10_000;
-/** Characters of an id shown in tables (`show` accepts the prefix). */
-const SHORT_ID = 8;
 
 function checkArgs(argv: LsArgs): void {
   const { limit, offset } = argv;
@@ -121,9 +121,9 @@ export const lsCommand: CommandModule<GlobalArgs, LsArgs> = {
       }),
     );
     if (window.truncated) {
-      process.stderr.write(
-        `batchctl: --tipo scanned the first ${count(window.scanned)} of ${count(window.total)} entries only; later matches are not shown\n`,
-      );
+      const { scanned, total } = window;
+      const part = `the first ${count(scanned)} of ${count(total)} entries`;
+      warn(`--tipo scanned ${part} only; later matches are not shown`);
     }
     if (argv.json) {
       for (const entry of window.entries)
@@ -175,10 +175,6 @@ function printWindow(window: ListWindow, prefix: string, tipo?: string): void {
   print(`${count(first)}-${count(last)} ${of} in ${where}${more}`);
 }
 
-function shortId(entry: ListEntry): string {
-  return entry.id ? entry.id.slice(0, SHORT_ID) : "-";
-}
-
 function tries(entry: ListEntry): string {
   const value = entry.value?.intentos;
   return typeof value === "number" ? String(value) : "0";
@@ -216,7 +212,7 @@ function layoutFor(list: ListName): Layout {
   // People count from 1: `--offset 20` starts at #21.
   const base = (e: ListEntry) => [
     String(e.position + 1),
-    shortId(e),
+    shortId(e.id),
     e.tipo ?? "-",
   ];
 
@@ -299,8 +295,9 @@ function layoutFor(list: ListName): Layout {
 function printGroups(result: FailureGroups, argv: LsArgs): void {
   const shown = result.groups.slice(argv.offset, argv.offset + argv.limit);
   if (result.capped) {
-    process.stderr.write(
-      `batchctl: grouped the newest ${count(result.scanned)} of ${count(result.total)} failures only\n`,
+    const { scanned, total } = result;
+    warn(
+      `grouped the newest ${count(scanned)} of ${count(total)} failures only`,
     );
   }
   if (argv.json) {
@@ -329,11 +326,13 @@ function printGroups(result: FailureGroups, argv: LsArgs): void {
     g.clase,
     relative(g.first_seen),
     relative(g.last_seen),
-    g.sample_id?.slice(0, SHORT_ID) ?? "-",
+    shortId(g.sample_id),
     g.mensaje,
   ]);
   print(renderTable(columns, rows, terminalWidth()));
+  const groups = count(result.groups.length);
+  const failures = count(result.scanned);
   print(
-    `${count(result.groups.length)} groups of ${count(result.scanned)} failures; batchctl show <sample> for one`,
+    `${groups} groups of ${failures} failures; batchctl show <sample> for one`,
   );
 }

@@ -62,8 +62,9 @@ export const statsCommand: CommandModule<GlobalArgs, StatsArgs> = {
   handler: async (argv) => {
     const intervalMs = parseDuration(argv.interval);
     if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS) {
+      const shortest = `${MIN_INTERVAL_MS}ms`;
       throw new UsageError(
-        `--interval: "${argv.interval}" must be a duration of at least ${MIN_INTERVAL_MS}ms, e.g. 2s`,
+        `--interval: "${argv.interval}" must be a duration of at least ${shortest}, e.g. 2s`,
       );
     }
     const config = readConfig(argv);
