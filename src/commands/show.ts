@@ -84,9 +84,8 @@ function where(entry: ListEntry): string {
   const parts = [`position ${entry.position}`];
   if (entry.worker) parts.push(`worker ${entry.worker}`);
   if (entry.due !== undefined) {
-    parts.push(
-      `due ${new Date(entry.due).toISOString()} (${relative(entry.due)})`,
-    );
+    const at = new Date(entry.due).toISOString();
+    parts.push(`due ${relative(entry.due)}, at ${at}`);
   }
   return `${entry.list} (${parts.join(", ")})`;
 }
