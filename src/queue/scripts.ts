@@ -22,6 +22,7 @@ redis.call('LTRIM', KEYS[1], #items, -1)
 redis.call('RPUSH', KEYS[2], unpack(items))
 return items
 `,
+  { returnsEntries: true },
 );
 
 /**
@@ -76,6 +77,52 @@ export const unclaimScript = defineScript(
 local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
 if removed == 1 then redis.call('LPUSH', KEYS[2], ARGV[1]) end
 return removed
+`,
+);
+
+/**
+ * KEYS: inFlight, processed, failed, retries, statsDay.
+ * ARGV: processedCap, statsTtlSeconds, then five per outcome: kind
+ * (p, f or r), raw task, payload (record, or the task to retry), retry due
+ * ms, counter field.
+ * Writes each outcome only if its in-flight copy is still there, and
+ * removes that copy in the same step. So a batch written twice (a write
+ * retried after a lost reply) records nothing twice, and a task that
+ * another worker already returned to the queue leaves no second record.
+ * Returns how many outcomes were skipped for that reason.
+ */
+export const acknowledgeScript = defineScript(
+  "acknowledge",
+  `
+local processed, failed, counters = {}, {}, {}
+local skipped = 0
+for i = 3, #ARGV, 5 do
+  if redis.call('LREM', KEYS[1], 1, ARGV[i + 1]) == 1 then
+    local kind, field = ARGV[i], ARGV[i + 4]
+    if kind == 'r' then
+      redis.call('ZADD', KEYS[4], ARGV[i + 3], ARGV[i + 2])
+    elseif kind == 'p' then
+      processed[#processed + 1] = ARGV[i + 2]
+    else
+      failed[#failed + 1] = ARGV[i + 2]
+    end
+    counters[field] = (counters[field] or 0) + 1
+  else
+    skipped = skipped + 1
+  end
+end
+if #processed > 0 then
+  redis.call('LPUSH', KEYS[2], unpack(processed))
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[1]) - 1)
+end
+if #failed > 0 then redis.call('LPUSH', KEYS[3], unpack(failed)) end
+local counted = false
+for field, n in pairs(counters) do
+  redis.call('HINCRBY', KEYS[5], field, n)
+  counted = true
+end
+if counted then redis.call('EXPIRE', KEYS[5], ARGV[2]) end
+return skipped
 `,
 );
 

@@ -14,11 +14,25 @@ export interface LuaScript {
   name: string;
   lua: string;
   sha: string;
+  /**
+   * The reply is nil or an array of queue entries, read as bytes so that
+   * an entry that is not UTF-8 survives (src/common/bytes.ts).
+   */
+  returnsEntries: boolean;
 }
 
 /** Declares a Lua script; the SHA is computed once. */
-export function defineScript(name: string, lua: string): LuaScript {
-  return { name, lua, sha: createHash("sha1").update(lua).digest("hex") };
+export function defineScript(
+  name: string,
+  lua: string,
+  opts: { returnsEntries?: boolean } = {},
+): LuaScript {
+  return {
+    name,
+    lua,
+    sha: createHash("sha1").update(lua).digest("hex"),
+    returnsEntries: opts.returnsEntries ?? false,
+  };
 }
 
 /** Connection state changes, reported to the owner (worker, UI). */

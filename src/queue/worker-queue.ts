@@ -4,14 +4,15 @@
  */
 import type { QueueKeys } from "./keys.js";
 import { statsDay } from "./keys.js";
-import type { TaskRecord } from "./records.js";
+import { serializeRecord, type TaskRecord } from "./records.js";
 import {
+  acknowledgeScript,
   claimScript,
   promoteScript,
   returnInFlightScript,
   unclaimScript,
 } from "./scripts.js";
-import type { Command, RedisTransport } from "./transport.js";
+import type { Arg, Command, RedisTransport } from "./transport.js";
 
 /** Default cap of `P:procesadas` (DESIGN.md section 2). */
 export const DEFAULT_PROCESSED_CAP = 10_000;
@@ -81,9 +82,11 @@ export interface WorkerQueue {
   unclaim(raw: string): Promise<void>;
   /**
    * Writes outcomes atomically: each record lands in its list (or the task
-   * in `P:reintentos`), its in-flight copy is removed, counters move.
+   * in `P:reintentos`), its in-flight copy is removed, counters move. An
+   * outcome whose in-flight copy is gone (written before, or its task was
+   * returned to the queue) is skipped; returns how many were.
    */
-  acknowledge(acks: Ack[]): Promise<void>;
+  acknowledge(acks: Ack[]): Promise<number>;
   /** Moves due retries and scheduled tasks to the queue; returns how many. */
   promoteDue(now: number): Promise<number>;
   /** Registers the worker and refreshes its heartbeat for `ttlMs`. */
@@ -126,8 +129,13 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       await transport.script(unclaimScript, [inFlight, keys.pending], [raw]);
     },
     async acknowledge(acks) {
-      if (acks.length === 0) return;
-      await transport.transaction(buildAckCommands(keys, inFlight, acks, cap));
+      if (acks.length === 0) return 0;
+      const day = keys.stats(statsDay(new Date()));
+      return transport.script<number>(
+        acknowledgeScript,
+        [inFlight, keys.processed, keys.failed, keys.retries, day],
+        ackArguments(acks, cap),
+      );
     },
     promoteDue: (now) =>
       transport.script<number>(
@@ -179,39 +187,19 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
   };
 }
 
-/** The MULTI body of one acknowledgement batch. */
-function buildAckCommands(
-  keys: QueueKeys,
-  inFlight: string,
-  acks: Ack[],
-  cap: number,
-): Command[] {
-  const processed: string[] = [];
-  const failed: string[] = [];
-  const counters = new Map<string, number>();
-  const commands: Command[] = [];
+const ACK_KINDS = { procesada: "p", fallida: "f", reintento: "r" } as const;
 
+/** The script arguments of one acknowledgement batch. */
+function ackArguments(acks: Ack[], cap: number): Arg[] {
+  const args: Arg[] = [cap, STATS_TTL_SECONDS];
   for (const ack of acks) {
     const field = `${ack.record.tipo ?? "invalida"}:${ack.kind}s`;
-    counters.set(field, (counters.get(field) ?? 0) + 1);
     if (ack.kind === "reintento") {
-      commands.push(["ZADD", keys.retries, ack.retryAt, ack.retryTask]);
+      args.push("r", ack.raw, ack.retryTask, ack.retryAt, field);
     } else {
-      const list = ack.kind === "procesada" ? processed : failed;
-      list.push(JSON.stringify(ack.record));
+      const payload = serializeRecord(ack.record);
+      args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field);
     }
-    commands.push(["LREM", inFlight, 1, ack.raw]);
   }
-
-  if (processed.length) {
-    commands.push(["LPUSH", keys.processed, ...processed]);
-    commands.push(["LTRIM", keys.processed, 0, cap - 1]);
-  }
-  if (failed.length) commands.push(["LPUSH", keys.failed, ...failed]);
-  const day = keys.stats(statsDay(new Date()));
-  for (const [field, count] of counters) {
-    commands.push(["HINCRBY", day, field, count]);
-  }
-  commands.push(["EXPIRE", day, STATS_TTL_SECONDS]);
-  return commands;
+  return args;
 }

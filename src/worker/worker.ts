@@ -109,7 +109,16 @@ export function createWorker(options: WorkerOptions): Worker {
   });
 
   const acks = createAckBuffer({
-    write: (batch) => queue.acknowledge(batch),
+    write: async (batch) => {
+      const skipped = await queue.acknowledge(batch);
+      if (skipped > 0) {
+        log.warn(
+          { skipped },
+          "outcomes not recorded: their tasks were no longer in flight here " +
+            "(already recorded, or returned to the queue after a lost heartbeat)",
+        );
+      }
+    },
     onWritten: (batch) => batch.forEach(announce),
     onWriteError: (error, attempt) =>
       log.warn({ err: toError(error), attempt }, "writing outcomes failed"),
