@@ -8,6 +8,11 @@ import { hideBin } from "yargs/helpers";
 import { dbCommand } from "./commands/db.js";
 import { withGlobalOptions } from "./commands/common.js";
 import { enqueueCommand } from "./commands/enqueue.js";
+import { checkCommand } from "./commands/check.js";
+import { doctorCommand } from "./commands/doctor.js";
+import { lsCommand } from "./commands/ls.js";
+import { showCommand } from "./commands/show.js";
+import { statsCommand } from "./commands/stats.js";
 import { VERSION } from "./commands/version.js";
 import { workCommand } from "./commands/work.js";
 import { BatchError, EXIT, toError } from "./common/errors.js";
@@ -33,6 +38,12 @@ async function main(): Promise<void> {
     .command(workCommand)
     .command(enqueueCommand)
     .command(dbCommand)
+    .command(lsCommand)
+    .command(showCommand)
+    .command(statsCommand)
+    .command(checkCommand)
+    .command(doctorCommand)
+    .completion("completion", "print a bash/zsh completion script")
     .demandCommand(1, "say which command to run (see batchctl --help)")
     .strict()
     .recommendCommands()

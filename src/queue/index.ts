@@ -4,3 +4,7 @@ export * from "./transport.js";
 export * from "./operations.js";
 export * from "./worker-queue.js";
 export * from "./connect.js";
+export * from "./read.js";
+export * from "./stats.js";
+export * from "./failures.js";
+export * from "./health.js";

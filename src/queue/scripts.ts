@@ -190,3 +190,39 @@ if counted then redis.call('EXPIRE', KEYS[5], ARGV[2]) end
 return skipped
 `,
 );
+
+/**
+ * KEYS: one list or zset. ARGV: needle, kind ("list" | "zset"), chunk, max.
+ * Reads the key in chunks of `chunk` entries and returns, for up to `max`
+ * entries containing `needle` (plain substring), the flat triples
+ * position, entry, score ("" for a list). Read-only; O(length of the key).
+ */
+export const findInListScript = defineScript(
+  "find-in-list",
+  `
+local needle, isZset = ARGV[1], ARGV[2] == 'zset'
+local chunk, max = tonumber(ARGV[3]), tonumber(ARGV[4])
+local step = isZset and 2 or 1
+local found, matches, start = {}, 0, 0
+while matches < max do
+  local items
+  if isZset then
+    items = redis.call('ZRANGE', KEYS[1], start, start + chunk - 1, 'WITHSCORES')
+  else
+    items = redis.call('LRANGE', KEYS[1], start, start + chunk - 1)
+  end
+  for i = 1, #items, step do
+    if string.find(items[i], needle, 1, true) then
+      found[#found + 1] = start + (i - 1) / step
+      found[#found + 1] = items[i]
+      found[#found + 1] = isZset and items[i + 1] or ''
+      matches = matches + 1
+      if matches >= max then break end
+    end
+  end
+  if #items < chunk * step then break end
+  start = start + chunk
+end
+return found
+`,
+);

@@ -53,6 +53,16 @@ export interface WorkerInfo {
   version: string;
 }
 
+/**
+ * The heartbeat key's value: the worker's info plus when it was written
+ * and for how long, so a reader computes its age from the key's PTTL
+ * (Redis's clock, no skew between hosts).
+ */
+export interface WorkerHeartbeat extends WorkerInfo {
+  heartbeat_at: string;
+  heartbeat_ttl_ms: number;
+}
+
 /** Options of `createWorkerQueue`. */
 export interface WorkerQueueOptions {
   transport: RedisTransport;
@@ -170,9 +180,14 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
         [now, PROMOTE_LIMIT],
       ),
     async heartbeat(info, ttlMs) {
+      const value: WorkerHeartbeat = {
+        ...info,
+        heartbeat_at: new Date().toISOString(),
+        heartbeat_ttl_ms: ttlMs,
+      };
       await transport.transaction([
         ["SADD", keys.workers, worker],
-        ["SET", keys.heartbeat(worker), JSON.stringify(info), "PX", ttlMs],
+        ["SET", keys.heartbeat(worker), JSON.stringify(value), "PX", ttlMs],
       ]);
     },
     async upkeep(info, ttlMs) {
