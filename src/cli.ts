@@ -10,6 +10,11 @@ import { dbCommand } from "./commands/db.js";
 import { deleteCommand } from "./commands/delete.js";
 import { withGlobalOptions } from "./commands/common.js";
 import { enqueueCommand } from "./commands/enqueue.js";
+import { checkCommand } from "./commands/check.js";
+import { doctorCommand } from "./commands/doctor.js";
+import { lsCommand } from "./commands/ls.js";
+import { showCommand } from "./commands/show.js";
+import { statsCommand } from "./commands/stats.js";
 import { pauseCommand, resumeCommand } from "./commands/pause.js";
 import { purgeCacheCommand } from "./commands/purge-cache.js";
 import { purgeCommand } from "./commands/purge.js";
@@ -46,6 +51,12 @@ async function main(): Promise<void> {
     .command(resumeCommand)
     .command(auditCommand)
     .command(dbCommand)
+    .command(lsCommand)
+    .command(showCommand)
+    .command(statsCommand)
+    .command(checkCommand)
+    .command(doctorCommand)
+    .completion("completion", "print a bash/zsh completion script")
     .demandCommand(1, "say which command to run (see batchctl --help)")
     .strict()
     .recommendCommands()

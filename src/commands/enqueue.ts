@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Argv, CommandModule } from "yargs";
-import { parseDuration } from "../common/duration.js";
+import { requireDuration } from "../common/duration.js";
 import { BatchError, UsageError } from "../common/errors.js";
 import { parseTaskLines } from "../common/task-lines.js";
 import {
@@ -82,7 +82,7 @@ function taskFromFlags(argv: EnqueueArgs): Record<string, unknown> {
 
 /** Epoch ms from `--at` or `--in`, or undefined to queue now. */
 function dueTime(argv: EnqueueArgs): number | undefined {
-  if (argv.in !== undefined) return Date.now() + parseDuration(argv.in, "--in");
+  if (argv.in !== undefined) return Date.now() + requireDuration(argv.in, "--in");
   if (argv.at === undefined) return undefined;
   const at = Date.parse(argv.at);
   if (!ISO_WITH_ZONE.test(argv.at) || Number.isNaN(at)) {
@@ -96,7 +96,7 @@ function dueTime(argv: EnqueueArgs): number | undefined {
 /** `--timeout`: seconds, or a duration such as 2m. */
 function timeoutMs(argv: EnqueueArgs): number | undefined {
   if (argv.timeout === undefined) return undefined;
-  return parseDuration(argv.timeout, "--timeout");
+  return requireDuration(argv.timeout, "--timeout");
 }
 
 /** Queues one task, waits for its record, prints it; exit 1 on failure. */

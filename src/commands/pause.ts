@@ -2,7 +2,7 @@
  * `batchctl pause` and `batchctl resume`: workers stop and start fetching.
  */
 import type { Argv, CommandModule } from "yargs";
-import { parseDuration } from "../common/duration.js";
+import { requireDuration } from "../common/duration.js";
 import { pause, resume, type PauseState } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
 
@@ -57,7 +57,7 @@ export const pauseCommand: CommandModule<GlobalArgs, PauseArgs> = {
   handler: async (argv) => {
     const config = readConfig(argv);
     const forMs =
-      argv.for === undefined ? undefined : parseDuration(argv.for, "--for");
+      argv.for === undefined ? undefined : requireDuration(argv.for, "--for");
 
     const state = await withQueue(config, (queue) => pause(queue, { forMs }));
 

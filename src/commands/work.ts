@@ -28,10 +28,14 @@ interface WorkArgs extends GlobalArgs {
   keepProcessed: number;
   drain: boolean;
   taskLog: boolean;
+  pollInterval: number;
 }
 
 /** Longest wait for the pool and Redis to close before the process exits. */
 const CLOSE_TIMEOUT_MS = 1000;
+
+/** Longest idle poll interval, shown in --help. */
+const MAX_POLL_MS = DEFAULT_TIMINGS.maxPollMs;
 
 /** Most tasks one worker may run at once (a pg pool of this size). */
 const MAX_CONCURRENCY = 1024;
@@ -57,6 +61,10 @@ function checkArgs(argv: WorkArgs): void {
     [argv.shutdownTimeout >= 0, "--shutdown-timeout: must be at least 0"],
     [argv.heartbeatTtl >= 1, "--heartbeat-ttl: must be at least 1"],
     [argv.keepProcessed >= 1, "--keep-processed: must be at least 1"],
+    [
+      argv.pollInterval >= 10 && argv.pollInterval <= 60_000,
+      "--poll-interval: must be from 10 to 60000 (ms)",
+    ],
   ];
   for (const [isValid, message] of checks) {
     if (!isValid) throw new UsageError(message);
@@ -114,6 +122,11 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         describe:
           "exit 0 once the queue, retries and in-flight lists are empty",
       })
+      .option("poll-interval", {
+        type: "number",
+        default: DEFAULT_TIMINGS.pollMs,
+        describe: `REST only: ms between polls (idle: up to ${MAX_POLL_MS})`,
+      })
       .option("task-log", {
         type: "boolean",
         default: true,
@@ -123,6 +136,10 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       .example(
         "$0 work --concurrency 32 --drain",
         "process everything queued, then exit",
+      )
+      .example(
+        "REDIS_REST_TOKEN=... $0 work --redis-rest-url https://x.upstash.io",
+        "consume over Redis REST, polling every 500 ms when busy",
       ) as unknown as Argv<WorkArgs>,
   handler: async (argv) => {
     checkArgs(argv);
@@ -189,6 +206,8 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         heartbeatTtlMs: ttl,
         heartbeatMs: ttl / 3,
         recoverMs: ttl / 3,
+        pollMs: argv.pollInterval,
+        maxPollMs: Math.max(DEFAULT_TIMINGS.maxPollMs, argv.pollInterval),
       },
       logger,
       transport: `${transport.kind} ${transport.target}`,

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { isBytesEntry } from "./bytes.js";
 
 /** Limits on `limpiar_cache` from DESIGN.md section 3. */
 export const MAX_CACHE_KEYS = 1000;
@@ -11,6 +12,8 @@ export const MAX_CACHE_KEYS = 1000;
 export const MAX_CACHE_KEY_LENGTH = 1024;
 /** A raw task larger than this is refused before parsing (1 MiB). */
 export const MAX_TASK_BYTES = 1024 * 1024;
+/** Deepest nesting of arrays and objects a task may have. */
+export const MAX_TASK_DEPTH = 16;
 
 const UUID_PATTERN =
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,14 +41,21 @@ export function isCalendarDate(value: string): boolean {
 
 const envelope = {
   id: z
-    .string()
+    .string({ error: "must be a string" })
     .regex(
       TASK_ID_PATTERN,
       "must be 1-128 letters, digits, '_', '.', ':' or '-'",
     )
     .optional(),
-  encolada_en: z.iso.datetime({ offset: true }).optional(),
-  intentos: z.number().int().min(0).max(1000).optional(),
+  encolada_en: z.iso
+    .datetime({ offset: true, error: "must be an ISO-8601 time" })
+    .optional(),
+  intentos: z
+    .number({ error: "must be a whole number from 0 to 1000" })
+    .int({ error: "must be a whole number from 0 to 1000" })
+    .min(0, "must be a whole number from 0 to 1000")
+    .max(1000, "must be a whole number from 0 to 1000")
+    .optional(),
 };
 
 /** Says "is required" for a missing value and "must be a string" otherwise. */
@@ -64,6 +74,9 @@ const fechaSchema = z
 const claveSchema = z
   .string({ error: stringError })
   .min(1, "must not be empty")
+  // Any byte is legal in a Redis key, '*' and spaces included (deleted
+  // literally); control characters only come from broken producers.
+  .regex(/^[^\x00-\x1f\x7f]*$/, "must not contain control characters")
   .max(MAX_CACHE_KEY_LENGTH, `must be at most ${MAX_CACHE_KEY_LENGTH} chars`);
 
 export const notificarTicketCreadoSchema = z.strictObject({
@@ -174,24 +187,55 @@ export function validateTask(value: unknown): Task {
 }
 
 /**
- * Decodes and validates a raw queue entry. Throws TaskValidationError when
- * the text is too large, not JSON, or not a valid task.
+ * Decodes the text of a queue entry (or of `enqueue --json`) into a value.
+ * Throws TaskValidationError when it is too large, carries bytes that were
+ * not UTF-8 (decoded as U+FFFD), or is not JSON. A leading BOM is not JSON.
  */
-export function parseTask(raw: string): Task {
+export function decodeTaskText(raw: string): unknown {
   if (Buffer.byteLength(raw) > MAX_TASK_BYTES) {
     throw new TaskValidationError([
       `task: is larger than ${MAX_TASK_BYTES} bytes`,
     ]);
   }
-
-  let value: unknown;
+  if (isBytesEntry(raw) || raw.includes("\uFFFD")) {
+    throw new TaskValidationError(["task: is not valid UTF-8"]);
+  }
+  // A value nested thousands deep parses, but overflows the stack of every
+  // later JSON.stringify (of the failure record, too): refuse it first.
+  if (nestingDepth(raw) > MAX_TASK_DEPTH) {
+    throw new TaskValidationError([
+      `task: is nested deeper than ${MAX_TASK_DEPTH} levels`,
+    ]);
+  }
   try {
-    value = JSON.parse(raw);
+    return JSON.parse(raw);
   } catch (error) {
     const reason = (error as Error).message.split("\n")[0];
     throw new TaskValidationError([`task: is not valid JSON (${reason})`]);
   }
-  return validateTask(value);
+}
+
+/** Deepest bracket nesting of JSON text, ignoring brackets in strings. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/** Decodes and validates the text of a queue entry. */
+export function parseTask(raw: string): Task {
+  return validateTask(decodeTaskText(raw));
 }
 
 /** Gives a task an id and an enqueue time when it has none. */

@@ -18,3 +18,9 @@ export { createPgliteDatabase, openPglite } from "./pglite.js";
 export { CONNECT_TIMEOUT_MS } from "./postgres.js";
 export { setupDatabase, type SetupOptions, type SetupReport } from "./setup.js";
 export { sqlDirectory } from "./sql-files.js";
+export {
+  inspectDatabase,
+  type DatabaseHealth,
+  type FunctionAccess,
+  type InspectOptions,
+} from "./inspect.js";

@@ -46,3 +46,21 @@ export function parseRecord(text: string): TaskRecord | undefined {
     return undefined;
   }
 }
+
+/**
+ * The JSON of a record. A record that cannot be serialised (a value nested
+ * too deep, a BigInt from a driver) is written without its task and result
+ * rather than blocking the acknowledgement forever.
+ */
+export function serializeRecord(record: TaskRecord): string {
+  try {
+    return JSON.stringify(record);
+  } catch (error) {
+    const { tarea: _t, resultado: _r, ...rest } = record;
+    const reason = error instanceof Error ? error.message : String(error);
+    return JSON.stringify({
+      ...rest,
+      crudo: `(task not recordable: ${reason})`,
+    });
+  }
+}

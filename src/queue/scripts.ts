@@ -22,6 +22,7 @@ redis.call('LTRIM', KEYS[1], #items, -1)
 redis.call('RPUSH', KEYS[2], unpack(items))
 return items
 `,
+  { returnsEntries: true },
 );
 
 /**
@@ -76,5 +77,152 @@ export const unclaimScript = defineScript(
 local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
 if removed == 1 then redis.call('LPUSH', KEYS[2], ARGV[1]) end
 return removed
+`,
+);
+
+/**
+ * KEYS: pending, inFlight, pause, retries, scheduled. ARGV: max, nowMs,
+ * limit. The polling claim of transports that cannot block (REST): moves
+ * due retries and scheduled tasks to pending (as promoteScript), then
+ * claims as claimScript, so an idle poll costs one request. Returns the
+ * claimed tasks, or nil when the queue is paused (promotion still runs).
+ */
+export const promoteAndClaimScript = defineScript(
+  "promote-and-claim",
+  `
+for i = 4, 5 do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[2],
+    'LIMIT', 0, tonumber(ARGV[3]))
+  if #due > 0 then
+    redis.call('ZREM', KEYS[i], unpack(due))
+    redis.call('RPUSH', KEYS[1], unpack(due))
+  end
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local max = tonumber(ARGV[1])
+if max <= 0 then return {} end
+local items = redis.call('LRANGE', KEYS[1], 0, max - 1)
+if #items == 0 then return items end
+redis.call('LTRIM', KEYS[1], #items, -1)
+redis.call('RPUSH', KEYS[2], unpack(items))
+return items
+`,
+  { returnsEntries: true },
+);
+
+/**
+ * KEYS: workers, heartbeat, pending. ARGV: workerId, info, ttlMs,
+ * heartbeatPrefix, inFlightPrefix. The heartbeat and the recovery of dead
+ * workers in one request (REST bills per request): registers the worker,
+ * refreshes its heartbeat, then does returnInFlightScript's work for every
+ * other registered worker whose heartbeat is gone. Returns a flat list
+ * `workerId, count, ...` of the workers recovered.
+ *
+ * The other workers' keys are built here from the prefixes keys.ts gives,
+ * since they are only known once SMEMBERS has run; with a Redis Cluster
+ * they share the prefix's hash tag, so they live in the script's slot.
+ */
+export const upkeepScript = defineScript(
+  "upkeep",
+  `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+local recovered = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if id ~= ARGV[1] and redis.call('EXISTS', ARGV[4] .. id) == 0 then
+    local list = ARGV[5] .. id
+    local items = redis.call('LRANGE', list, 0, -1)
+    for i = #items, 1, -1 do
+      redis.call('LPUSH', KEYS[3], items[i])
+    end
+    redis.call('DEL', list)
+    redis.call('SREM', KEYS[1], id)
+    table.insert(recovered, id)
+    table.insert(recovered, #items)
+  end
+end
+return recovered
+`,
+);
+
+/**
+ * KEYS: inFlight, processed, failed, retries, statsDay.
+ * ARGV: processedCap, statsTtlSeconds, then five per outcome: kind
+ * (p, f or r), raw task, payload (record, or the task to retry), retry due
+ * ms, counter field.
+ * Writes each outcome only if its in-flight copy is still there, and
+ * removes that copy in the same step. So a batch written twice (a write
+ * retried after a lost reply) records nothing twice, and a task that
+ * another worker already returned to the queue leaves no second record.
+ * Returns how many outcomes were skipped for that reason.
+ */
+export const acknowledgeScript = defineScript(
+  "acknowledge",
+  `
+local processed, failed, counters = {}, {}, {}
+local skipped = 0
+for i = 3, #ARGV, 5 do
+  if redis.call('LREM', KEYS[1], 1, ARGV[i + 1]) == 1 then
+    local kind, field = ARGV[i], ARGV[i + 4]
+    if kind == 'r' then
+      redis.call('ZADD', KEYS[4], ARGV[i + 3], ARGV[i + 2])
+    elseif kind == 'p' then
+      processed[#processed + 1] = ARGV[i + 2]
+    else
+      failed[#failed + 1] = ARGV[i + 2]
+    end
+    counters[field] = (counters[field] or 0) + 1
+  else
+    skipped = skipped + 1
+  end
+end
+if #processed > 0 then
+  redis.call('LPUSH', KEYS[2], unpack(processed))
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[1]) - 1)
+end
+if #failed > 0 then redis.call('LPUSH', KEYS[3], unpack(failed)) end
+local counted = false
+for field, n in pairs(counters) do
+  redis.call('HINCRBY', KEYS[5], field, n)
+  counted = true
+end
+if counted then redis.call('EXPIRE', KEYS[5], ARGV[2]) end
+return skipped
+`,
+);
+
+/**
+ * KEYS: one list or zset. ARGV: needle, kind ("list" | "zset"), chunk, max.
+ * Reads the key in chunks of `chunk` entries and returns, for up to `max`
+ * entries containing `needle` (plain substring), the flat triples
+ * position, entry, score ("" for a list). Read-only; O(length of the key).
+ */
+export const findInListScript = defineScript(
+  "find-in-list",
+  `
+local needle, isZset = ARGV[1], ARGV[2] == 'zset'
+local chunk, max = tonumber(ARGV[3]), tonumber(ARGV[4])
+local step = isZset and 2 or 1
+local found, matches, start = {}, 0, 0
+while matches < max do
+  local items
+  if isZset then
+    items = redis.call('ZRANGE', KEYS[1], start, start + chunk - 1, 'WITHSCORES')
+  else
+    items = redis.call('LRANGE', KEYS[1], start, start + chunk - 1)
+  end
+  for i = 1, #items, step do
+    if string.find(items[i], needle, 1, true) then
+      found[#found + 1] = start + (i - 1) / step
+      found[#found + 1] = items[i]
+      found[#found + 1] = isZset and items[i + 1] or ''
+      matches = matches + 1
+      if matches >= max then break end
+    end
+  end
+  if #items < chunk * step then break end
+  start = start + chunk
+end
+return found
 `,
 );

@@ -14,11 +14,25 @@ export interface LuaScript {
   name: string;
   lua: string;
   sha: string;
+  /**
+   * The reply is nil or an array of queue entries, read as bytes so that
+   * an entry that is not UTF-8 survives (src/common/bytes.ts).
+   */
+  returnsEntries: boolean;
 }
 
 /** Declares a Lua script; the SHA is computed once. */
-export function defineScript(name: string, lua: string): LuaScript {
-  return { name, lua, sha: createHash("sha1").update(lua).digest("hex") };
+export function defineScript(
+  name: string,
+  lua: string,
+  opts: { returnsEntries?: boolean } = {},
+): LuaScript {
+  return {
+    name,
+    lua,
+    sha: createHash("sha1").update(lua).digest("hex"),
+    returnsEntries: opts.returnsEntries ?? false,
+  };
 }
 
 /** Connection state changes, reported to the owner (worker, UI). */
@@ -57,6 +71,14 @@ export interface RedisTransport {
   ): Promise<string | null>;
   /** Interrupts a pending blockingMove (it resolves null or rejects). */
   interruptBlocking?(): void;
+  /**
+   * `requests`: round trips so far (HTTP requests on REST, which plans
+   * bill per command), for the worker's summary and `stats`.
+   * `uncertain`: requests that failed in a way that may have run them on
+   * the server and were then sent again; a claim among them may have
+   * moved tasks that nobody was told about (see WorkerQueue).
+   */
+  stats(): { requests: number; uncertain: number };
   /** Closes every connection; safe to call twice. */
   close(): Promise<void>;
 }

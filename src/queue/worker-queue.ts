@@ -4,14 +4,17 @@
  */
 import type { QueueKeys } from "./keys.js";
 import { statsDay } from "./keys.js";
-import type { TaskRecord } from "./records.js";
+import { serializeRecord, type TaskRecord } from "./records.js";
 import {
+  acknowledgeScript,
   claimScript,
+  promoteAndClaimScript,
   promoteScript,
   returnInFlightScript,
   unclaimScript,
+  upkeepScript,
 } from "./scripts.js";
-import type { Command, RedisTransport } from "./transport.js";
+import type { Arg, Command, RedisTransport } from "./transport.js";
 
 /** Default cap of `P:procesadas` (DESIGN.md section 2). */
 export const DEFAULT_PROCESSED_CAP = 10_000;
@@ -44,7 +47,20 @@ export interface WorkerInfo {
   processed: number;
   failed: number;
   transport: string;
+  /** Requests sent to Redis so far, and per minute lately. */
+  requests: number;
+  requests_per_min: number;
   version: string;
+}
+
+/**
+ * The heartbeat key's value: the worker's info plus when it was written
+ * and for how long, so a reader computes its age from the key's PTTL
+ * (Redis's clock, no skew between hosts).
+ */
+export interface WorkerHeartbeat extends WorkerInfo {
+  heartbeat_at: string;
+  heartbeat_ttl_ms: number;
 }
 
 /** Options of `createWorkerQueue`. */
@@ -58,7 +74,17 @@ export interface WorkerQueueOptions {
 
 /** The worker's view of the queue; see each method. */
 export interface WorkerQueue {
-  /** Moves up to `max` tasks into this worker's in-flight list; null: paused. */
+  /**
+   * true when the transport cannot block (REST): the worker polls, `claim`
+   * also promotes due retries, and `upkeep` replaces the separate
+   * heartbeat, recovery and promotion jobs, so that an idle worker sends
+   * few requests.
+   */
+  readonly isPolling: boolean;
+  /**
+   * Moves up to `max` tasks into this worker's in-flight list; null:
+   * paused. When polling, first moves due retries and scheduled tasks.
+   */
   claim(max: number): Promise<string[] | null>;
   /**
    * Blocks up to `timeoutSeconds` for one task (TCP only). Undefined when
@@ -71,15 +97,31 @@ export interface WorkerQueue {
   unclaim(raw: string): Promise<void>;
   /**
    * Writes outcomes atomically: each record lands in its list (or the task
-   * in `P:reintentos`), its in-flight copy is removed, counters move.
+   * in `P:reintentos`), its in-flight copy is removed, counters move. An
+   * outcome whose in-flight copy is gone (written before, or its task was
+   * returned to the queue) is skipped; returns how many were.
    */
-  acknowledge(acks: Ack[]): Promise<void>;
+  acknowledge(acks: Ack[]): Promise<number>;
   /** Moves due retries and scheduled tasks to the queue; returns how many. */
   promoteDue(now: number): Promise<number>;
   /** Registers the worker and refreshes its heartbeat for `ttlMs`. */
   heartbeat(info: WorkerInfo, ttlMs: number): Promise<void>;
+  /**
+   * heartbeat and recoverDeadWorkers in one request: registers and
+   * refreshes this worker, returns the tasks of dead workers to the queue.
+   */
+  upkeep(
+    info: WorkerInfo,
+    ttlMs: number,
+  ): Promise<{ worker: string; count: number }[]>;
   /** Returns tasks of workers whose heartbeat expired; per dead worker. */
   recoverDeadWorkers(): Promise<{ worker: string; count: number }[]>;
+  /** Requests the transport has sent so far. */
+  requests(): number;
+  /** Requests sent again after a failure that may have run them. */
+  uncertainRequests(): number;
+  /** This worker's in-flight list, head first. */
+  inFlightEntries(): Promise<string[]>;
   /** Returns this worker's in-flight tasks to the queue and unregisters. */
   releaseAll(): Promise<number>;
   /** Counts what `--drain` waits for: pending, retries, every in-flight. */
@@ -102,12 +144,19 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
   const blocking = transport.blockingMove?.bind(transport);
 
   return {
+    isPolling: !blocking,
     claim: (max) =>
-      transport.script<string[] | null>(
-        claimScript,
-        [keys.pending, inFlight, keys.pause],
-        [max],
-      ),
+      blocking
+        ? transport.script<string[] | null>(
+            claimScript,
+            [keys.pending, inFlight, keys.pause],
+            [max],
+          )
+        : transport.script<string[] | null>(
+            promoteAndClaimScript,
+            [keys.pending, inFlight, keys.pause, keys.retries, keys.scheduled],
+            [max, Date.now(), PROMOTE_LIMIT],
+          ),
     claimBlocking: blocking
       ? (timeoutSeconds) => blocking(keys.pending, inFlight, timeoutSeconds)
       : undefined,
@@ -116,8 +165,13 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       await transport.script(unclaimScript, [inFlight, keys.pending], [raw]);
     },
     async acknowledge(acks) {
-      if (acks.length === 0) return;
-      await transport.transaction(buildAckCommands(keys, inFlight, acks, cap));
+      if (acks.length === 0) return 0;
+      const day = keys.stats(statsDay(new Date()));
+      return transport.script<number>(
+        acknowledgeScript,
+        [inFlight, keys.processed, keys.failed, keys.retries, day],
+        ackArguments(acks, cap),
+      );
     },
     promoteDue: (now) =>
       transport.script<number>(
@@ -126,10 +180,33 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
         [now, PROMOTE_LIMIT],
       ),
     async heartbeat(info, ttlMs) {
+      const value: WorkerHeartbeat = {
+        ...info,
+        heartbeat_at: new Date().toISOString(),
+        heartbeat_ttl_ms: ttlMs,
+      };
       await transport.transaction([
         ["SADD", keys.workers, worker],
-        ["SET", keys.heartbeat(worker), JSON.stringify(info), "PX", ttlMs],
+        ["SET", keys.heartbeat(worker), JSON.stringify(value), "PX", ttlMs],
       ]);
+    },
+    async upkeep(info, ttlMs) {
+      const flat = await transport.script<(string | number)[]>(
+        upkeepScript,
+        [keys.workers, keys.heartbeat(worker), keys.pending],
+        [
+          worker,
+          JSON.stringify(info),
+          ttlMs,
+          keys.heartbeat(""),
+          keys.inFlight(""),
+        ],
+      );
+      const recovered: { worker: string; count: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        recovered.push({ worker: String(flat[i]), count: Number(flat[i + 1]) });
+      }
+      return recovered;
     },
     async recoverDeadWorkers() {
       const members = await transport.command<string[]>(
@@ -144,6 +221,10 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       }
       return recovered;
     },
+    requests: () => transport.stats().requests,
+    uncertainRequests: () => transport.stats().uncertain,
+    inFlightEntries: () =>
+      transport.command<string[]>("LRANGE", inFlight, 0, -1),
     async releaseAll() {
       const count = await returnTasksOf(worker, true);
       await transport.command("DEL", keys.heartbeat(worker));
@@ -164,39 +245,19 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
   };
 }
 
-/** The MULTI body of one acknowledgement batch. */
-function buildAckCommands(
-  keys: QueueKeys,
-  inFlight: string,
-  acks: Ack[],
-  cap: number,
-): Command[] {
-  const processed: string[] = [];
-  const failed: string[] = [];
-  const counters = new Map<string, number>();
-  const commands: Command[] = [];
+const ACK_KINDS = { procesada: "p", fallida: "f", reintento: "r" } as const;
 
+/** The script arguments of one acknowledgement batch. */
+function ackArguments(acks: Ack[], cap: number): Arg[] {
+  const args: Arg[] = [cap, STATS_TTL_SECONDS];
   for (const ack of acks) {
     const field = `${ack.record.tipo ?? "invalida"}:${ack.kind}s`;
-    counters.set(field, (counters.get(field) ?? 0) + 1);
     if (ack.kind === "reintento") {
-      commands.push(["ZADD", keys.retries, ack.retryAt, ack.retryTask]);
+      args.push("r", ack.raw, ack.retryTask, ack.retryAt, field);
     } else {
-      const list = ack.kind === "procesada" ? processed : failed;
-      list.push(JSON.stringify(ack.record));
+      const payload = serializeRecord(ack.record);
+      args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field);
     }
-    commands.push(["LREM", inFlight, 1, ack.raw]);
   }
-
-  if (processed.length) {
-    commands.push(["LPUSH", keys.processed, ...processed]);
-    commands.push(["LTRIM", keys.processed, 0, cap - 1]);
-  }
-  if (failed.length) commands.push(["LPUSH", keys.failed, ...failed]);
-  const day = keys.stats(statsDay(new Date()));
-  for (const [field, count] of counters) {
-    commands.push(["HINCRBY", day, field, count]);
-  }
-  commands.push(["EXPIRE", day, STATS_TTL_SECONDS]);
-  return commands;
+  return args;
 }

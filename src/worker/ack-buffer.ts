@@ -28,6 +28,11 @@ export interface AckBuffer {
   abandon(): void;
 }
 
+/** The transport refused a request as too large (RequestTooLargeError). */
+function isTooLarge(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "too-large";
+}
+
 /** Creates an acknowledgement buffer. */
 export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let pending: { ack: Ack; done: () => void }[] = [];
@@ -40,6 +45,14 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
         await options.write(acks);
         return true;
       } catch (error) {
+        if (isTooLarge(error) && acks.length > 1) {
+          // A REST endpoint caps the request size: write the halves apart.
+          const half = Math.ceil(acks.length / 2);
+          return (
+            (await writeWithRetry(acks.slice(0, half))) &&
+            (await writeWithRetry(acks.slice(half)))
+          );
+        }
         options.onWriteError(error, attempt);
         await sleep(Math.min(100 * 2 ** attempt, MAX_RETRY_DELAY_MS));
       }

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { ConnectionError, TaskError, toError } from "../common/errors.js";
 import {
-  MAX_TASK_BYTES,
+  decodeTaskText,
   TASK_ID_PATTERN,
   TaskValidationError,
   validateTask,
@@ -48,26 +48,11 @@ interface Decoded {
 
 function decode(raw: string): Decoded {
   const fallback = { id: randomUUID(), tipo: null, previousAttempts: 0 };
-  if (Buffer.byteLength(raw) > MAX_TASK_BYTES) {
-    const message = `task: is larger than ${MAX_TASK_BYTES} bytes`;
-    return {
-      ...fallback,
-      encoladaEn: null,
-      error: new TaskError("validacion", message),
-    };
-  }
-
   let value: unknown;
   try {
-    value = JSON.parse(raw);
+    value = decodeTaskText(raw);
   } catch (error) {
-    const reason = toError(error).message.split("\n")[0];
-    const message = `task: is not valid JSON (${reason})`;
-    return {
-      ...fallback,
-      encoladaEn: null,
-      error: new TaskError("validacion", message),
-    };
+    return { ...fallback, encoladaEn: null, error: toTaskError(error) };
   }
 
   const fields = (

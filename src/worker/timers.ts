@@ -17,8 +17,12 @@ export interface Timings {
   summaryMs: number;
   /** Longest BLMOVE wait (seconds); bounds how late a pause is noticed. */
   blockSeconds: number;
-  /** Poll interval when the transport cannot block. */
+  /**
+   * Poll interval when the transport cannot block (`--poll-interval`); an
+   * idle worker doubles it up to maxPollMs and returns to it on work.
+   */
   pollMs: number;
+  maxPollMs: number;
   /** How often a paused worker checks whether the pause ended. */
   pausedPollMs: number;
 }
@@ -35,6 +39,7 @@ export const DEFAULT_TIMINGS: Timings = {
   summaryMs: 60_000,
   blockSeconds: 1,
   pollMs: 500,
+  maxPollMs: 5000,
   pausedPollMs: 1000,
 };
 
@@ -52,6 +57,10 @@ export interface TimersOptions {
   };
   events: TypedEmitter<WorkerEvents>;
   worker: string;
+  /** Requests sent to Redis so far (the transport's counter). */
+  requests: () => number;
+  /** Receives the requests per minute measured by each summary. */
+  onRequestRate: (perMinute: number) => void;
 }
 
 /** Starts and stops the periodic jobs. */
@@ -82,15 +91,23 @@ function every(
 export function createTimers(options: TimersOptions): Timers {
   const { queue, timings, log, totals, events } = options;
   const handles: NodeJS.Timeout[] = [];
-  let lastSummary = { at: Date.now(), processed: 0, failed: 0, retried: 0 };
+  let lastSummary = {
+    at: Date.now(),
+    processed: 0,
+    failed: 0,
+    retried: 0,
+    requests: options.requests(),
+  };
   const warn = (what: string) => (error: unknown) =>
     log.warn({ err: toError(error) }, `${what} failed`);
 
   const heartbeat = () =>
     queue.heartbeat(options.info(), timings.heartbeatTtlMs);
 
-  const recover = async () => {
-    for (const { worker, count } of await queue.recoverDeadWorkers()) {
+  const announceRecovered = (
+    recovered: { worker: string; count: number }[],
+  ) => {
+    for (const { worker, count } of recovered) {
       totals.recovered += count;
       log.warn(
         { dead: worker, count },
@@ -103,6 +120,14 @@ export function createTimers(options: TimersOptions): Timers {
       });
     }
   };
+
+  const recover = async () =>
+    announceRecovered(await queue.recoverDeadWorkers());
+
+  const upkeep = async () =>
+    announceRecovered(
+      await queue.upkeep(options.info(), timings.heartbeatTtlMs),
+    );
 
   const promote = async () => {
     const count = await queue.promoteDue(Date.now());
@@ -118,6 +143,11 @@ export function createTimers(options: TimersOptions): Timers {
     const failed = totals.failed - lastSummary.failed;
     const retried = totals.retried - lastSummary.retried;
     const rate = Math.round(((processed + failed) / seconds) * 10) / 10;
+    const requests = options.requests();
+    const requestsPerMin = Math.round(
+      ((requests - lastSummary.requests) / seconds) * 60,
+    );
+    options.onRequestRate(requestsPerMin);
     log.info(
       {
         processed,
@@ -125,6 +155,7 @@ export function createTimers(options: TimersOptions): Timers {
         retried,
         rate_per_s: rate,
         in_flight: options.info().in_flight,
+        requests_per_min: requestsPerMin,
       },
       "summary",
     );
@@ -133,11 +164,23 @@ export function createTimers(options: TimersOptions): Timers {
       processed: totals.processed,
       failed: totals.failed,
       retried: totals.retried,
+      requests,
     };
   };
 
   return {
     start() {
+      if (queue.isPolling) {
+        // One request per period instead of three jobs; promotion rides on
+        // every claim (see WorkerQueue.isPolling).
+        const upkeepMs = Math.min(timings.heartbeatMs, timings.recoverMs);
+        void upkeep().catch(warn("heartbeat"));
+        handles.push(
+          every(upkeepMs, upkeep, warn("heartbeat")),
+          every(timings.summaryMs, summary, warn("summary")),
+        );
+        return;
+      }
       void recover().catch(warn("recovering dead workers"));
       handles.push(
         every(timings.heartbeatMs, heartbeat, warn("heartbeat")),

@@ -14,7 +14,7 @@ import { createAckBuffer } from "./ack-buffer.js";
 import type { HandlerContext } from "./handlers/index.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { runTask } from "./run-task.js";
-import { createSignal, withDeadline } from "./signal.js";
+import { createSignal, sleep, withDeadline } from "./signal.js";
 import { createTimers, type Timings } from "./timers.js";
 
 export { DEFAULT_TIMINGS, type Timings } from "./timers.js";
@@ -25,6 +25,12 @@ export { DEFAULT_TIMINGS, type Timings } from "./timers.js";
  * another worker's reaper returns them once the heartbeat expires.
  */
 const RELEASE_TIMEOUT_MS = 2000;
+
+/**
+ * How long a busy polling worker lets finished tasks gather before it
+ * claims more: short beside a REST round trip, long beside a quick task.
+ */
+const CLAIM_GATHER_MS = 10;
 
 /** Options of `createWorker`. */
 export interface WorkerOptions {
@@ -45,7 +51,7 @@ export interface WorkerOptions {
   logTasks: boolean;
   timings: Timings;
   logger: Logger;
-  /** Shown in the heartbeat: `tcp 127.0.0.1:6379`. */
+  /** Shown in the heartbeat and logs: `tcp 127.0.0.1:6379`, `rest host`. */
   transport: string;
   version: string;
 }
@@ -91,6 +97,11 @@ export function createWorker(options: WorkerOptions): Worker {
   let isAbandoned = false;
   let isDatabaseDown = false;
   let redisFailures = 0;
+  let pollDelayMs = options.timings.pollMs;
+  let seenUncertain = queue.uncertainRequests();
+  /** Entries of our in-flight list that a running task owns, with counts. */
+  const held = new Map<string, number>();
+  let requestsPerMin: number | undefined;
   let abandonTimer: NodeJS.Timeout | undefined;
   let onStop = () => {};
   const stopRequested = new Promise<void>((resolve) => (onStop = resolve));
@@ -105,11 +116,38 @@ export function createWorker(options: WorkerOptions): Worker {
     processed: totals.processed,
     failed: totals.failed,
     transport: options.transport,
+    requests: queue.requests(),
+    requests_per_min: requestsPerMin ?? requestRateSinceStart(),
     version: options.version,
   });
 
+  /** Until the first summary measures it: the rate since the start. */
+  function requestRateSinceStart(): number {
+    const minutes = (Date.now() - Date.parse(startedAt)) / 60_000;
+    return minutes > 0 ? Math.round(queue.requests() / minutes) : 0;
+  }
+
+  /**
+   * The wait of a polling worker that found nothing: doubles from
+   * --poll-interval up to maxPollMs; `start` resets it when work arrives.
+   */
+  function nextPollDelay(): number {
+    const delay = pollDelayMs;
+    pollDelayMs = Math.min(pollDelayMs * 2, options.timings.maxPollMs);
+    return delay;
+  }
+
   const acks = createAckBuffer({
-    write: (batch) => queue.acknowledge(batch),
+    write: async (batch) => {
+      const skipped = await queue.acknowledge(batch);
+      if (skipped > 0) {
+        log.warn(
+          { skipped },
+          "outcomes not recorded: their tasks were no longer in flight here " +
+            "(already recorded, or returned to the queue after a lost heartbeat)",
+        );
+      }
+    },
     onWritten: (batch) => batch.forEach(announce),
     onWriteError: (error, attempt) =>
       log.warn({ err: toError(error), attempt }, "writing outcomes failed"),
@@ -152,8 +190,10 @@ export function createWorker(options: WorkerOptions): Worker {
 
   function start(raws: string[]): void {
     if (raws.length === 0) return;
+    pollDelayMs = options.timings.pollMs;
     events.emit("task:claimed", { worker: id, count: raws.length });
     for (const raw of raws) {
+      held.set(raw, (held.get(raw) ?? 0) + 1);
       const task = (async () => {
         const run = await runTask(raw, {
           worker: id,
@@ -163,6 +203,7 @@ export function createWorker(options: WorkerOptions): Worker {
         });
         if (run.isDatabaseDown) markDatabaseDown(run.ack.record.error?.mensaje);
         await acks.add(run.ack);
+        release(raw);
       })();
       running.add(task);
       void task.finally(() => {
@@ -170,6 +211,34 @@ export function createWorker(options: WorkerOptions): Worker {
         wake.notify();
       });
     }
+  }
+
+  function release(raw: string): void {
+    const count = held.get(raw) ?? 0;
+    if (count <= 1) held.delete(raw);
+    else held.set(raw, count - 1);
+  }
+
+  /**
+   * A claim sent again after a lost reply may have moved tasks into our
+   * in-flight list that no task runs; nothing else would start them before
+   * this worker exits. Starts every entry of the list that no running task
+   * holds. Costs one request, and only after such a retry.
+   */
+  async function adoptOrphans(): Promise<void> {
+    const unmatched = new Map(held);
+    const orphans: string[] = [];
+    for (const entry of await queue.inFlightEntries()) {
+      const count = unmatched.get(entry) ?? 0;
+      if (count > 0) unmatched.set(entry, count - 1);
+      else orphans.push(entry);
+    }
+    if (orphans.length === 0) return;
+    log.warn(
+      { count: orphans.length },
+      "starting tasks claimed by a request whose reply was lost",
+    );
+    start(orphans);
   }
 
   function markDatabaseDown(reason = "unreachable"): void {
@@ -209,7 +278,7 @@ export function createWorker(options: WorkerOptions): Worker {
   async function waitForTask(free: number): Promise<string[]> {
     const blockingClaim = queue.claimBlocking;
     if (!blockingClaim) {
-      await wake.wait(options.timings.pollMs);
+      await wake.wait(nextPollDelay());
       return [];
     }
     const first = await blockingClaim(options.timings.blockSeconds);
@@ -236,16 +305,34 @@ export function createWorker(options: WorkerOptions): Worker {
         await waitForDatabase();
         continue;
       }
-      const free = options.concurrency - running.size;
+      let free = options.concurrency - running.size;
       if (free <= 0) {
         await wake.wait();
         continue;
       }
+      if (
+        queue.isPolling &&
+        running.size > 0 &&
+        free < options.concurrency / 2
+      ) {
+        // Each claim is an HTTP request: let a few more slots free up so
+        // that one claim fills several of them.
+        await sleep(CLAIM_GATHER_MS);
+        free = options.concurrency - running.size;
+      }
       try {
+        if (queue.uncertainRequests() !== seenUncertain) {
+          seenUncertain = queue.uncertainRequests();
+          await adoptOrphans();
+          continue;
+        }
         const claimed = await queue.claim(free);
         redisFailures = 0;
         if (claimed === null) {
-          await wake.wait(options.timings.pausedPollMs);
+          // A paused polling worker backs off too: a pause may last hours.
+          await wake.wait(
+            queue.isPolling ? nextPollDelay() : options.timings.pausedPollMs,
+          );
           continue;
         }
         if (claimed.length > 0) {
@@ -298,6 +385,8 @@ export function createWorker(options: WorkerOptions): Worker {
     totals,
     events,
     worker: id,
+    requests: () => queue.requests(),
+    onRequestRate: (perMinute) => (requestsPerMin = perMinute),
   });
 
   return {

@@ -6,7 +6,12 @@
 import type { ChildProcess } from "node:child_process";
 import { spawnCli } from "./cli.js";
 import { openBackend, type TestBackend } from "./backends.js";
-import { createTestQueue, readList, REDIS_URL } from "./redis.js";
+import {
+  createTestQueue,
+  readList,
+  type TestQueue,
+  type TransportKind,
+} from "./redis.js";
 
 /** A spawned batchctl whose output is collected as it arrives. */
 export interface CliProcess {
@@ -21,7 +26,7 @@ export interface CliProcess {
 
 /** A queue and a database for one test file, plus its spawned processes. */
 export interface E2eContext {
-  queue: ReturnType<typeof createTestQueue>;
+  queue: TestQueue;
   backend: TestBackend;
   /** Environment that points batchctl at this file's Redis prefix and db. */
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
@@ -36,14 +41,20 @@ export interface E2eContext {
 /** Where a task id was found: list (or zset) name, once per occurrence. */
 export type Places = Map<string, string[]>;
 
-/** Opens the file's queue and database; `name` is [a-z0-9_]. */
-export async function openE2e(name: string): Promise<E2eContext> {
-  const queue = createTestQueue(`e2e-${name}`);
+/**
+ * Opens the file's queue and database; `name` is [a-z0-9_]. Over REST the
+ * spawned CLI reaches Redis through the file's REST endpoint.
+ */
+export async function openE2e(
+  name: string,
+  transport: TransportKind = "tcp",
+): Promise<E2eContext> {
+  const queue = createTestQueue(`e2e-${name}`, transport);
+  const redisEnv = await queue.cliEnv();
   const backend = await openBackend("postgres", `e2e_${name}`, 1);
   const processes = new Set<CliProcess>();
   const env = (extra: NodeJS.ProcessEnv = {}) => ({
-    REDIS_URL,
-    BATCH_QUEUE_PREFIX: queue.keys.prefix,
+    ...redisEnv,
     DATABASE_URL_BATCH: backend.batchUrl,
     ...extra,
   });

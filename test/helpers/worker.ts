@@ -49,9 +49,11 @@ export function createTestWorker(
       recoverMs: 300,
       promoteMs: 20,
       blockSeconds: 0.2,
+      pollMs: 20,
+      maxPollMs: 200,
     },
     logger: createSilentLogger(),
-    transport: "tcp test",
+    transport: `${queue.transport.kind} test`,
     version: "test",
     ...overrides,
   });

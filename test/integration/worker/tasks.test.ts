@@ -1,20 +1,30 @@
 /**
- * The worker on real Redis and a real database, once per backend: every
+ * The worker on real Redis and a real database, once per backend and per
+ * transport (TCP, and REST through the Upstash-compatible fixture): every
  * tipo's success and recorded result, every failure class, retries.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openBackend, type TestBackend } from "../../helpers/backends.js";
-import { createTestQueue, readList, readRecords } from "../../helpers/redis.js";
+import {
+  createTestQueue,
+  readList,
+  readRecords,
+  TRANSPORTS,
+} from "../../helpers/redis.js";
 import { drain, enqueue, pushRaw } from "../../helpers/worker.js";
 
 const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
 
-describe.each(["postgres", "pglite"] as const)("worker on %s", (kind) => {
+const CASES = TRANSPORTS.flatMap((transport) =>
+  (["postgres", "pglite"] as const).map((kind) => [kind, transport] as const),
+);
+
+describe.each(CASES)("worker on %s over %s", (kind, transport) => {
   let backend: TestBackend;
-  const queue = createTestQueue(`tasks-${kind}`);
+  const queue = createTestQueue(`tasks-${kind}`, transport);
 
   beforeAll(async () => {
-    backend = await openBackend(kind, `worker_tasks_${kind}`);
+    backend = await openBackend(kind, `worker_tasks_${kind}_${transport}`);
   });
   afterAll(async () => {
     await backend?.close();

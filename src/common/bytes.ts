@@ -1,0 +1,29 @@
+/**
+ * Queue entries whose bytes are not UTF-8. Redis holds any bytes, but a
+ * reply decoded to a string loses them (each bad byte becomes U+FFFD), and
+ * the in-flight copy could then never be removed by value. The TCP
+ * transport hands such an entry over as this mark plus base64, and turns
+ * the mark back into the same bytes whenever it is sent to Redis.
+ */
+import { isUtf8 } from "node:buffer";
+
+const MARK = "\u0000bytes:";
+
+/** The string form of an entry read as bytes. */
+export function entryFromBytes(bytes: Buffer): string {
+  return isUtf8(bytes)
+    ? bytes.toString("utf8")
+    : MARK + bytes.toString("base64");
+}
+
+/** True for an entry whose bytes were not UTF-8. */
+export function isBytesEntry(value: string): boolean {
+  return value.startsWith(MARK);
+}
+
+/** What to send to Redis for `value`: the original bytes of a marked one. */
+export function entryToWire(value: string): string | Buffer {
+  return value.charCodeAt(0) === 0 && isBytesEntry(value)
+    ? Buffer.from(value.slice(MARK.length), "base64")
+    : value;
+}

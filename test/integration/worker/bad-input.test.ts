@@ -1,0 +1,86 @@
+/**
+ * The bad-input corpus through a real `batchctl work` process: each entry
+ * ends in `P:fallidas` as `validacion` with a message naming its field,
+ * the worker keeps going, and the valid tasks between them are processed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BAD_TASKS, LITERAL_KEYS } from "../../corpus/bad-tasks.js";
+import { openE2e, type E2eContext } from "../../helpers/e2e.js";
+import { readRecords } from "../../helpers/redis.js";
+
+let ctx: E2eContext;
+
+beforeAll(async () => {
+  ctx = await openE2e("bad_input");
+});
+
+afterAll(async () => {
+  await ctx.cleanup();
+  await ctx.close();
+});
+
+describe("the bad-input corpus", () => {
+  it("has at least 60 entries", () => {
+    expect(BAD_TASKS.length).toBeGreaterThanOrEqual(60);
+  });
+
+  it("records each bad entry as validacion naming its field; the valid ones run", async () => {
+    const { transport, keys } = ctx.queue;
+    const keep = LITERAL_KEYS.map((key) => `${key}:keep`);
+    const siblings = ["cache:a", "cache:b", "cache:x", "cache:with"];
+    for (const key of [...LITERAL_KEYS, ...keep, ...siblings]) {
+      await transport.command("SET", key, "1");
+    }
+    // A valid task after every bad one, so each bad one sits among them.
+    for (const [i, bad] of BAD_TASKS.entries()) {
+      await transport.command("RPUSH", keys.pending, bad.raw as string);
+      await transport.command(
+        "RPUSH",
+        keys.pending,
+        JSON.stringify({ id: `ok-${i}`, tipo: "procesar_tickets_vencidos" }),
+      );
+    }
+    await transport.command(
+      "RPUSH",
+      keys.pending,
+      JSON.stringify({
+        id: "literal",
+        tipo: "limpiar_cache",
+        claves: LITERAL_KEYS,
+      }),
+    );
+
+    // One at a time, so the failure records come out in corpus order.
+    const worker = ctx.start(["work", "--drain", "--concurrency", "1"]);
+    const exited = await worker.exited;
+
+    expect(exited.code, worker.stderr()).toBe(0);
+    const failed = (await readRecords(ctx.queue, keys.failed)).reverse();
+    const outcomes = failed.map((record, i) => ({
+      name: BAD_TASKS[i]?.name,
+      clase: record.error?.clase,
+      mensaje: String(record.error?.mensaje).slice(0, 120),
+    }));
+    expect(outcomes).toEqual(
+      BAD_TASKS.map((bad) => ({
+        name: bad.name,
+        clase: "validacion",
+        mensaje: expect.stringMatching(
+          new RegExp(`^${bad.field}(\\.\\d+)?: `),
+        ) as unknown as string,
+      })),
+    );
+    const processed = await readRecords(ctx.queue, keys.processed);
+    expect(processed.map((record) => record.id).sort()).toEqual(
+      [...BAD_TASKS.map((_, i) => `ok-${i}`), "literal"].sort(),
+    );
+    expect(processed.find((r) => r.id === "literal")?.resultado).toEqual({
+      claves: LITERAL_KEYS.length,
+      borradas: LITERAL_KEYS.length,
+    });
+    for (const key of [...keep, ...siblings]) {
+      expect(await transport.command("EXISTS", key), key).toBe(1);
+    }
+    await transport.command("DEL", ...keep, ...siblings);
+  });
+});
