@@ -5,15 +5,22 @@ import type { Argv, CommandModule } from "yargs";
 import { UsageError } from "../common/errors.js";
 import { AUDIT_CAP, readAudit, type AuditEntry } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { renderTable, terminalWidth, type Column } from "./format.js";
 
 interface AuditArgs extends GlobalArgs {
   limit: number;
   json: boolean;
 }
 
-const COLUMNS = ["WHEN", "WHO", "COMMAND", "COUNT", "DETAIL"] as const;
+const COLUMNS: Column[] = [
+  { header: "WHEN" },
+  { header: "WHO" },
+  { header: "COMMAND" },
+  { header: "COUNT", align: "right" },
+  { header: "DETAIL" },
+];
 
-/** The entries as an aligned table; the last column is not padded. */
+/** The entries as an aligned table. */
 function formatTable(entries: AuditEntry[]): string {
   const rows = entries.map((entry) => [
     entry.when.replace(/\.\d+Z$/, "Z"),
@@ -22,18 +29,7 @@ function formatTable(entries: AuditEntry[]): string {
     String(entry.count),
     entry.detail ?? "",
   ]);
-  const widths = COLUMNS.map((title, i) =>
-    Math.max(title.length, ...rows.map((row) => row[i]!.length)),
-  );
-  return [[...COLUMNS], ...rows]
-    .map((row) =>
-      row
-        .map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell))
-        .join("  ")
-        .trimEnd(),
-    )
-    .map((line) => `${line}\n`)
-    .join("");
+  return renderTable(COLUMNS, rows, terminalWidth());
 }
 
 export const auditCommand: CommandModule<GlobalArgs, AuditArgs> = {

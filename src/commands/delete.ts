@@ -2,19 +2,20 @@
  * `batchctl delete <id>...`: removes tasks or records by id.
  */
 import type { Argv, CommandModule } from "yargs";
-import { BatchError } from "../common/errors.js";
-import { ADMIN_LISTS, deleteRecords } from "../queue/index.js";
+import { BatchError, UsageError } from "../common/errors.js";
+import { ADMIN_LISTS, deleteRecords, failureGroupIds } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
 import { counted } from "./format.js";
 
 interface DeleteArgs extends GlobalArgs {
-  ids: string[];
+  ids?: string[];
+  group?: number;
   from?: string;
   json: boolean;
 }
 
 export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs> = {
-  command: "delete <ids..>",
+  command: "delete [ids..]",
   describe: "remove tasks or records by id (never tasks in flight)",
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
@@ -23,6 +24,11 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs> = {
         array: true,
         describe: "task ids",
       })
+      .option("group", {
+        type: "number",
+        describe: "the records of group n of ls fallidas --group",
+      })
+      .conflicts("group", "from")
       .option("from", {
         type: "string",
         choices: [...ADMIN_LISTS],
@@ -43,11 +49,21 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs> = {
       ) as unknown as Argv<DeleteArgs>,
   handler: async (argv) => {
     const config = readConfig(argv);
-    const ids = argv.ids.map(String);
+    const hasIds = (argv.ids?.length ?? 0) > 0;
+    if (hasIds === (argv.group !== undefined)) {
+      throw new UsageError("say what to delete: ids or --group N (not both)");
+    }
+    const from = argv.group === undefined ? argv.from : "fallidas";
 
-    const result = await withQueue(config, (queue) =>
-      deleteRecords(queue, ids, { from: argv.from }),
-    );
+    const result = await withQueue(config, async (queue) => {
+      const ids =
+        argv.group === undefined
+          ? (argv.ids ?? []).map(String)
+          : await failureGroupIds(queue, argv.group);
+      const selection =
+        argv.group === undefined ? undefined : `--group ${argv.group}`;
+      return deleteRecords(queue, ids, { from, selection });
+    });
 
     if (argv.json) {
       const { deleted, byList, notFound } = result;
@@ -63,7 +79,7 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs> = {
       );
     }
     if (result.notFound.length > 0) {
-      const where = argv.from ?? "any list";
+      const where = from ?? "any list";
       throw new BatchError(
         `not found in ${where}: ${result.notFound.join(" ")}`,
       );

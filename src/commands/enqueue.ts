@@ -82,7 +82,8 @@ function taskFromFlags(argv: EnqueueArgs): Record<string, unknown> {
 
 /** Epoch ms from `--at` or `--in`, or undefined to queue now. */
 function dueTime(argv: EnqueueArgs): number | undefined {
-  if (argv.in !== undefined) return Date.now() + requireDuration(argv.in, "--in");
+  if (argv.in !== undefined)
+    return Date.now() + requireDuration(argv.in, "--in");
   if (argv.at === undefined) return undefined;
   const at = Date.parse(argv.at);
   if (!ISO_WITH_ZONE.test(argv.at) || Number.isNaN(at)) {

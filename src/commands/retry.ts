@@ -4,6 +4,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { BatchError } from "../common/errors.js";
 import {
+  failureGroupIds,
   RETRY_SKIP_REASONS,
   retryFailed,
   type RetryResult,
@@ -15,6 +16,7 @@ import { counted } from "./format.js";
 interface RetryArgs extends GlobalArgs {
   id?: string[];
   tipo?: string;
+  group?: number;
   all: boolean;
   limit?: number;
   dryRun: boolean;
@@ -53,11 +55,16 @@ export const retryCommand: CommandModule<GlobalArgs, RetryArgs> = {
         type: "string",
         describe: "the failed tasks of a tipo",
       })
+      .option("group", {
+        type: "number",
+        describe: "the failed tasks of group n of ls fallidas --group",
+      })
       .option("all", {
         type: "boolean",
         default: false,
         describe: "every failed task",
       })
+      .conflicts("group", "id")
       .option("limit", {
         type: "number",
         describe: "move at most this many, oldest failures first",
@@ -89,14 +96,19 @@ export const retryCommand: CommandModule<GlobalArgs, RetryArgs> = {
   handler: async (argv) => {
     const config = readConfig(argv);
 
-    const result = await withQueue(config, (queue) =>
+    const result = await withQueue(config, async (queue) =>
       retryFailed(queue, {
-        ids: argv.id?.map(String),
+        ids:
+          argv.group === undefined
+            ? argv.id?.map(String)
+            : await failureGroupIds(queue, argv.group),
         tipo: argv.tipo,
         all: argv.all,
         limit: argv.limit,
         dryRun: argv.dryRun,
         force: argv.force,
+        selection:
+          argv.group === undefined ? undefined : `--group ${argv.group}`,
       }),
     );
 

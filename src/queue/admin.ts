@@ -3,7 +3,7 @@
  * delete entries by id, purge a whole list, purge cache keys. Each leaves
  * an entry in the audit list.
  */
-import { UsageError } from "../common/errors.js";
+import { NotFoundError, UsageError } from "../common/errors.js";
 import {
   TaskValidationError,
   validateTask,
@@ -18,6 +18,7 @@ import {
   listSome,
   type AuditAction,
 } from "./audit.js";
+import { groupFailures } from "./failures.js";
 import { queueKeyIssue, type QueueKeys } from "./keys.js";
 import { enqueueTasks, type QueueContext } from "./operations.js";
 import { sweepList } from "./sweep.js";
@@ -69,6 +70,8 @@ export interface DeleteOptions {
   /** Only this list; default every list but the in-flight ones. */
   from?: string;
   origin?: string;
+  /** The selection as the audit entry shows it (e.g. `--group 2`). */
+  selection?: string;
 }
 
 /** What `deleteRecords` removed. */
@@ -125,7 +128,7 @@ export async function deleteRecords(
     await appendAudit(ctx, {
       command: "delete",
       count: result.deleted,
-      detail: `${listSome(ids)}${where}`,
+      detail: `${options.selection ?? listSome(ids)}${where}`,
       origin: options.origin,
     }).catch((error: unknown) => (failure ??= error));
   }
@@ -271,4 +274,31 @@ export async function queueCachePurge(
     origin: options.origin,
   });
   return { ...queued!, id };
+}
+
+/**
+ * The task ids of failure group `n` as `ls fallidas --group` numbers the
+ * groups (same scan and cap), for `retry --group` and `delete --group`.
+ * An id with records in several groups is acted on in all of them.
+ * Throws UsageError for a bad number, NotFoundError when there is no such
+ * group (the list changed since it was shown, or it was never there).
+ */
+export async function failureGroupIds(
+  ctx: QueueContext,
+  n: number,
+): Promise<string[]> {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(
+      `--group: must be a group number from ls fallidas --group, not ${n}`,
+    );
+  }
+
+  const { groups } = await groupFailures(ctx);
+  const group = groups.find((g) => g.n === n);
+  if (!group) {
+    throw new NotFoundError(
+      `no failure group ${n} (there are ${groups.length}); see batchctl ls fallidas --group`,
+    );
+  }
+  return [...new Set(group.ids)];
 }

@@ -24,6 +24,8 @@ export interface RetryOptions {
   force?: boolean;
   /** Who asks (`cli`, `tui`), for the audit entry. */
   origin?: string;
+  /** The selection as the audit entry shows it (e.g. `--group 2`). */
+  selection?: string;
 }
 
 /** Why a matching record was not retried. */
@@ -112,7 +114,7 @@ export async function retryFailed(
     failure = error;
   }
   if (!result.dryRun && result.moved > 0) {
-    const detail = describeRetry(options);
+    const detail = describeRetry(options, options.selection);
     await appendAudit(ctx, {
       command: "retry",
       count: result.moved,
@@ -173,9 +175,10 @@ function replayOf(record: TaskRecord | undefined, force: boolean): Replay {
 }
 
 /** The selection as flags, for the audit entry. */
-function describeRetry(options: RetryOptions): string {
+function describeRetry(options: RetryOptions, selection?: string): string {
   const parts: string[] = [];
-  if (options.ids?.length) parts.push(`--id ${listSome(options.ids)}`);
+  if (selection) parts.push(selection);
+  else if (options.ids?.length) parts.push(`--id ${listSome(options.ids)}`);
   if (options.tipo !== undefined) parts.push(`--tipo ${options.tipo}`);
   if (options.all) parts.push("--all");
   if (options.limit !== undefined) parts.push(`--limit ${options.limit}`);

@@ -367,6 +367,77 @@ describe("batchctl write commands", () => {
     });
   });
 
+  describe("--group", () => {
+    /** Failure records with error messages; group 1 is the biggest. */
+    async function seedGroups() {
+      const big = await seedFailures(
+        { tipo: "procesar_tickets_vencidos" },
+        { tipo: "procesar_tickets_vencidos" },
+      );
+      const small = await seedFailures({
+        tipo: "generar_reporte",
+        fecha: "2024-01-15",
+      });
+      const [smallId] = small;
+      const raw = await command<string>("LINDEX", keys().failed, 0);
+      const edited = {
+        ...JSON.parse(raw),
+        error: { mensaje: "other", clase: "permanente" },
+      };
+      await command("LSET", keys().failed, 0, JSON.stringify(edited));
+      return { big, smallId: smallId! };
+    }
+
+    it("retries one whole group as ls fallidas --group numbers it", async () => {
+      const { big, smallId } = await seedGroups();
+
+      const result = await cli(["retry", "--group", "1", "--json"]);
+
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ moved: 2 });
+      expect((await pending()).map((t) => t.id).sort()).toEqual(
+        [...big].sort(),
+      );
+      expect(await failedIds()).toEqual([smallId]);
+      const [audit] = jsonOf(await cli(["audit", "--json"]));
+      expect(audit).toMatchObject({
+        command: "retry",
+        count: 2,
+        detail: "--group 1",
+      });
+    });
+
+    it("deletes one whole group, and exits 1 for a group that is not there", async () => {
+      const { big } = await seedGroups();
+
+      const result = await cli(["delete", "--group", "2"]);
+      const missing = await cli(["delete", "--group", "7"]);
+
+      expect(result).toMatchObject({
+        code: 0,
+        stdout: "deleted 1 entry (fallidas: 1)\n",
+      });
+      expect((await failedIds()).sort()).toEqual([...big].sort());
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain("no failure group 7");
+    });
+
+    it.each([
+      [["retry", "--group", "1", "--id", "x"]],
+      [["delete", "x", "--group", "1"]],
+      [["delete", "--group", "1", "--from", "procesar"]],
+      [["delete"]],
+      [["retry", "--group", "0"]],
+    ])("exits 2 for %j", async (args) => {
+      await seedGroups();
+
+      const result = await cli(args);
+
+      expect(result.code).toBe(2);
+      expect(await failedIds()).toHaveLength(3);
+    });
+  });
+
   describe("delete and purge", () => {
     it("deletes by id from every list, or only --from, exit 1 for the missing", async () => {
       const [failedId, keptId] = await seedFailures(
