@@ -16,19 +16,27 @@ import {
   openE2e,
   type E2eContext,
 } from "../helpers/e2e.js";
+import { TRANSPORTS, type TransportKind } from "../helpers/redis.js";
 import { pushRaw } from "../helpers/worker.js";
 
 const MINUTE = 60_000;
 
+/** Environment that points the CLI at a Redis nobody answers for. */
+function unreachableRedis(kind: TransportKind): NodeJS.ProcessEnv {
+  return kind === "tcp"
+    ? { REDIS_URL: "redis://127.0.0.1:1" }
+    : { REDIS_REST_URL: "http://127.0.0.1:1", REDIS_REST_TOKEN: "x" };
+}
+
 /** NDJSON stdout as objects. */
 const ndjson = (result: CliResult) => jsonLines(result.stdout.split("\n"));
 
-describe("batchctl read commands", () => {
+describe.each(TRANSPORTS)("batchctl read commands over %s", (kind) => {
   let ctx: E2eContext;
   let binDir: string;
 
   beforeAll(async () => {
-    ctx = await openE2e("cli_read");
+    ctx = await openE2e(`cli_read_${kind}`, kind);
     // A `batchctl` on PATH, so the script round trip reads as documented.
     binDir = await mkdtemp(join(tmpdir(), "batchctl-bin-"));
     const shim = join(binDir, "batchctl");
@@ -211,7 +219,7 @@ describe("batchctl read commands", () => {
       await ctx.queue.transport.command(
         "ZADD",
         ctx.queue.keys.retries,
-        Date.now() - MINUTE,
+        Date.now() + MINUTE,
         task,
       );
       await pushRaw(
@@ -232,6 +240,8 @@ describe("batchctl read commands", () => {
           failed: 0,
           transport: "tcp test",
           version: "test",
+          requests: 0,
+          requests_per_min: 0,
         },
         MINUTE,
       );
@@ -249,7 +259,9 @@ describe("batchctl read commands", () => {
         list: "reintentos",
         id: "sched-1",
       });
-      expect(Date.parse(ndjson(retries)[0]!.due_at)).toBeLessThan(Date.now());
+      expect(Date.parse(ndjson(retries)[0]!.due_at)).toBeGreaterThan(
+        Date.now(),
+      );
       expect(inFlight.stdout).toMatch(
         /fly-1\s+procesar_tickets_vencidos\s+w-e2e/,
       );
@@ -324,7 +336,7 @@ describe("batchctl read commands", () => {
 
     it("exits 3 when Redis cannot be reached", async () => {
       const result = await cli(["ls", "procesar"], {
-        REDIS_URL: "redis://127.0.0.1:1",
+        ...unreachableRedis(kind),
       });
 
       expect(result.code).toBe(3);
@@ -599,7 +611,7 @@ describe("batchctl read commands", () => {
 
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(
-        /^ok\s+redis\s+tcp 127.0.0.1:6379: Redis [\d.]+, [\d.]+ ms$/m,
+        /^ok\s+redis\s+(tcp 127.0.0.1:6379|rest 127.0.0.1:\d+): Redis [\d.]+, [\d.]+ ms$/m,
       );
       expect(result.stdout).toMatch(
         /^ok\s+eviction\s+maxmemory-policy is noeviction$/m,
@@ -633,7 +645,7 @@ describe("batchctl read commands", () => {
 
     it("reports unreachable services as failed checks", async () => {
       const result = await cli(["doctor"], {
-        REDIS_URL: "redis://127.0.0.1:1",
+        ...unreachableRedis(kind),
         DATABASE_URL_BATCH: "postgresql://nobody@127.0.0.1:1/none",
       });
 

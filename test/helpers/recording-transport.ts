@@ -46,6 +46,7 @@ export function recordCommands(inner: RedisTransport): RecordingTransport {
       sent.push(["SCRIPT", script.name, ...keys, ...args]);
       return inner.script<T>(script, keys, args);
     },
+    stats: () => inner.stats(),
     close: () => inner.close(),
   };
 }

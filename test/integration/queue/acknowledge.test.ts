@@ -10,145 +10,152 @@ import {
   type Ack,
   type TaskRecord,
 } from "../../../src/queue/index.js";
-import { createTestQueue, readList, readRecords } from "../../helpers/redis.js";
+import {
+  createTestQueue,
+  readList,
+  readRecords,
+  TRANSPORTS,
+} from "../../helpers/redis.js";
 
-const queue = createTestQueue("ack");
-const { transport, keys } = queue;
+describe.each(TRANSPORTS)("over %s", (kind) => {
+  const queue = createTestQueue("ack", kind);
+  const { transport, keys } = queue;
 
-afterEach(() => queue.cleanup());
-afterAll(() => transport.close());
+  afterEach(() => queue.cleanup());
+  afterAll(() => transport.close());
 
-function record(id: string, tipo = "limpiar_cache"): TaskRecord {
-  const now = new Date().toISOString();
-  return {
-    id,
-    tipo,
-    tarea: { id, tipo },
-    intentos: 1,
-    encolada_en: null,
-    iniciada_en: now,
-    terminada_en: now,
-    duracion_ms: 0,
-    worker: "w1",
-  };
-}
+  function record(id: string, tipo = "limpiar_cache"): TaskRecord {
+    const now = new Date().toISOString();
+    return {
+      id,
+      tipo,
+      tarea: { id, tipo },
+      intentos: 1,
+      encolada_en: null,
+      iniciada_en: now,
+      terminada_en: now,
+      duracion_ms: 0,
+      worker: "w1",
+    };
+  }
 
-/** A flat HGETALL reply as an object. */
-function pairs(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
-}
+  /** A flat HGETALL reply as an object. */
+  function pairs(flat: string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+    return out;
+  }
 
-/** Pushes `ids` as tasks and claims them into worker w1's in-flight list. */
-async function claimed(...ids: string[]) {
-  const raws = ids.map((id) => JSON.stringify({ id, tipo: "limpiar_cache" }));
-  await transport.command("RPUSH", keys.pending, ...raws);
-  const worker = createWorkerQueue({ transport, keys, worker: "w1" });
-  expect(await worker.claim(ids.length)).toEqual(raws);
-  return { worker, raws };
-}
+  /** Pushes `ids` as tasks and claims them into worker w1's in-flight list. */
+  async function claimed(...ids: string[]) {
+    const raws = ids.map((id) => JSON.stringify({ id, tipo: "limpiar_cache" }));
+    await transport.command("RPUSH", keys.pending, ...raws);
+    const worker = createWorkerQueue({ transport, keys, worker: "w1" });
+    expect(await worker.claim(ids.length)).toEqual(raws);
+    return { worker, raws };
+  }
 
-describe("acknowledge", () => {
-  it("records each outcome, removes the in-flight copies and counts", async () => {
-    const { worker, raws } = await claimed("a", "b", "c");
-    const acks: Ack[] = [
-      { kind: "procesada", raw: raws[0]!, record: record("a") },
-      { kind: "fallida", raw: raws[1]!, record: record("b") },
-      {
-        kind: "reintento",
-        raw: raws[2]!,
-        record: record("c"),
-        retryTask: JSON.stringify({ id: "c", intentos: 1 }),
-        retryAt: 12345,
-      },
-    ];
+  describe("acknowledge", () => {
+    it("records each outcome, removes the in-flight copies and counts", async () => {
+      const { worker, raws } = await claimed("a", "b", "c");
+      const acks: Ack[] = [
+        { kind: "procesada", raw: raws[0]!, record: record("a") },
+        { kind: "fallida", raw: raws[1]!, record: record("b") },
+        {
+          kind: "reintento",
+          raw: raws[2]!,
+          record: record("c"),
+          retryTask: JSON.stringify({ id: "c", intentos: 1 }),
+          retryAt: 12345,
+        },
+      ];
 
-    expect(await worker.acknowledge(acks)).toBe(0);
+      expect(await worker.acknowledge(acks)).toBe(0);
 
-    expect(await readList(queue, keys.inFlight("w1"))).toEqual([]);
-    expect((await readRecords(queue, keys.processed)).map((r) => r.id)).toEqual(
-      ["a"],
-    );
-    expect((await readRecords(queue, keys.failed)).map((r) => r.id)).toEqual([
-      "b",
-    ]);
-    expect(
-      await transport.command("ZRANGE", keys.retries, 0, -1, "WITHSCORES"),
-    ).toEqual([JSON.stringify({ id: "c", intentos: 1 }), "12345"]);
-    const counters = await transport.command<string[]>(
-      "HGETALL",
-      keys.stats(statsDay(new Date())),
-    );
-    expect(pairs(counters)).toEqual({
-      "limpiar_cache:procesadas": "1",
-      "limpiar_cache:fallidas": "1",
-      "limpiar_cache:reintentos": "1",
-    });
-  });
-
-  it("writes nothing twice when the same batch is sent again", async () => {
-    const { worker, raws } = await claimed("a", "b");
-    const acks: Ack[] = raws.map((raw, i) => ({
-      kind: "procesada",
-      raw,
-      record: record(["a", "b"][i]!),
-    }));
-
-    expect(await worker.acknowledge(acks)).toBe(0);
-    expect(await worker.acknowledge(acks)).toBe(2);
-
-    expect(await transport.command("LLEN", keys.processed)).toBe(2);
-    expect(
-      await transport.command(
-        "HGET",
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual([]);
+      expect(
+        (await readRecords(queue, keys.processed)).map((r) => r.id),
+      ).toEqual(["a"]);
+      expect((await readRecords(queue, keys.failed)).map((r) => r.id)).toEqual([
+        "b",
+      ]);
+      expect(
+        await transport.command("ZRANGE", keys.retries, 0, -1, "WITHSCORES"),
+      ).toEqual([JSON.stringify({ id: "c", intentos: 1 }), "12345"]);
+      const counters = await transport.command<string[]>(
+        "HGETALL",
         keys.stats(statsDay(new Date())),
-        "limpiar_cache:procesadas",
-      ),
-    ).toBe("2");
-  });
+      );
+      expect(pairs(counters)).toEqual({
+        "limpiar_cache:procesadas": "1",
+        "limpiar_cache:fallidas": "1",
+        "limpiar_cache:reintentos": "1",
+      });
+    });
 
-  it("skips a task that was returned to the queue before its outcome", async () => {
-    const { worker, raws } = await claimed("a", "b");
-    // Another worker's reaper returned "a" (its heartbeat had expired).
-    await transport.command("LREM", keys.inFlight("w1"), 1, raws[0]!);
-    await transport.command("LPUSH", keys.pending, raws[0]!);
-
-    const skipped = await worker.acknowledge(
-      raws.map((raw, i) => ({
+    it("writes nothing twice when the same batch is sent again", async () => {
+      const { worker, raws } = await claimed("a", "b");
+      const acks: Ack[] = raws.map((raw, i) => ({
         kind: "procesada",
         raw,
         record: record(["a", "b"][i]!),
-      })),
-    );
+      }));
 
-    expect(skipped).toBe(1);
-    expect((await readRecords(queue, keys.processed)).map((r) => r.id)).toEqual(
-      ["b"],
-    );
-    expect(await readList(queue, keys.pending)).toEqual([raws[0]]);
-  });
+      expect(await worker.acknowledge(acks)).toBe(0);
+      expect(await worker.acknowledge(acks)).toBe(2);
 
-  it("keeps procesadas at its cap, newest first", async () => {
-    const ids = Array.from({ length: 5 }, (_, i) => `t${i}`);
-    const { raws } = await claimed(...ids);
-    const capped = createWorkerQueue({
-      transport,
-      keys,
-      worker: "w1",
-      processedCap: 3,
+      expect(await transport.command("LLEN", keys.processed)).toBe(2);
+      expect(
+        await transport.command(
+          "HGET",
+          keys.stats(statsDay(new Date())),
+          "limpiar_cache:procesadas",
+        ),
+      ).toBe("2");
     });
 
-    await capped.acknowledge(
-      raws.map((raw, i) => ({
-        kind: "procesada",
-        raw,
-        record: record(ids[i]!),
-      })),
-    );
+    it("skips a task that was returned to the queue before its outcome", async () => {
+      const { worker, raws } = await claimed("a", "b");
+      // Another worker's reaper returned "a" (its heartbeat had expired).
+      await transport.command("LREM", keys.inFlight("w1"), 1, raws[0]!);
+      await transport.command("LPUSH", keys.pending, raws[0]!);
 
-    expect((await readRecords(queue, keys.processed)).map((r) => r.id)).toEqual(
-      ["t4", "t3", "t2"],
-    );
+      const skipped = await worker.acknowledge(
+        raws.map((raw, i) => ({
+          kind: "procesada",
+          raw,
+          record: record(["a", "b"][i]!),
+        })),
+      );
+
+      expect(skipped).toBe(1);
+      expect(
+        (await readRecords(queue, keys.processed)).map((r) => r.id),
+      ).toEqual(["b"]);
+      expect(await readList(queue, keys.pending)).toEqual([raws[0]]);
+    });
+
+    it("keeps procesadas at its cap, newest first", async () => {
+      const ids = Array.from({ length: 5 }, (_, i) => `t${i}`);
+      const { raws } = await claimed(...ids);
+      const capped = createWorkerQueue({
+        transport,
+        keys,
+        worker: "w1",
+        processedCap: 3,
+      });
+
+      await capped.acknowledge(
+        raws.map((raw, i) => ({
+          kind: "procesada",
+          raw,
+          record: record(ids[i]!),
+        })),
+      );
+
+      expect(
+        (await readRecords(queue, keys.processed)).map((r) => r.id),
+      ).toEqual(["t4", "t3", "t2"]);
+    });
   });
 });

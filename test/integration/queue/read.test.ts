@@ -16,7 +16,7 @@ import {
 } from "../../../src/queue/index.js";
 import { openBackend, type TestBackend } from "../../helpers/backends.js";
 import { recordCommands } from "../../helpers/recording-transport.js";
-import { createTestQueue } from "../../helpers/redis.js";
+import { createTestQueue, TRANSPORTS } from "../../helpers/redis.js";
 import { drain, enqueue, pushRaw } from "../../helpers/worker.js";
 
 const MINUTE = 60_000;
@@ -69,8 +69,8 @@ return 1`;
   }
 }
 
-describe("read operations", () => {
-  const queue = createTestQueue("read");
+describe.each(TRANSPORTS)("read operations over %s", (kind) => {
+  const queue = createTestQueue("read", kind);
   let backend: TestBackend;
 
   beforeAll(async () => {
@@ -96,6 +96,8 @@ describe("read operations", () => {
         failed: 0,
         transport: "tcp test",
         version: "test",
+        requests: 0,
+        requests_per_min: 0,
       },
       MINUTE,
     );
