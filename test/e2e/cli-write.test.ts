@@ -1,7 +1,8 @@
 /**
  * The commands that change a queue, run as the built binary: enqueue
  * (--json, --file, --at/--in, --wait), retry, delete, purge, purge-cache,
- * pause/resume with a running worker, audit; their output and exit codes.
+ * pause/resume with a running worker, audit; their output and exit codes,
+ * with Redis reached over TCP and over REST.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -10,7 +11,12 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { locate, openE2e, type E2eContext } from "../helpers/e2e.js";
-import { readList, readRecords, waitFor } from "../helpers/redis.js";
+import {
+  readList,
+  readRecords,
+  TRANSPORTS,
+  waitFor,
+} from "../helpers/redis.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
@@ -19,12 +25,12 @@ const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
 const stderrLines = (result: CliResult) =>
   result.stderr.replace(/\n$/, "").split("\n");
 
-describe("batchctl write commands", () => {
+describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
   let ctx: E2eContext;
   let dir: string;
 
   beforeAll(async () => {
-    ctx = await openE2e("cli_write");
+    ctx = await openE2e(`cli_write_${kind}`, kind);
     dir = await mkdtemp(join(tmpdir(), "batchctl-write-"));
   });
   afterEach(() => ctx.cleanup());
@@ -357,10 +363,11 @@ describe("batchctl write commands", () => {
     );
 
     it("exits 3 when Redis cannot be reached", async () => {
-      const result = await runCli(
-        ["retry", "--all"],
-        ctx.env({ REDIS_URL: "redis://127.0.0.1:1" }),
-      );
+      const unreachable =
+        kind === "tcp"
+          ? { REDIS_URL: "redis://127.0.0.1:1" }
+          : { REDIS_REST_URL: "http://127.0.0.1:1" };
+      const result = await runCli(["retry", "--all"], ctx.env(unreachable));
 
       expect(result.code).toBe(3);
       expect(stderrLines(result)).toHaveLength(1);
