@@ -114,8 +114,11 @@ export async function deleteRecords(
             .filter((entry) => wanted.has(idOf(entry, wanted) ?? ""))
             .map((entry) => ({ entry })),
         }),
-        onTaken: (take, taken) =>
-          take.forEach((t, i) => taken[i] && found.add(idOf(t.entry) ?? "")),
+        onTaken: (take, taken) => {
+          for (const [i, t] of take.entries()) {
+            if (taken[i]) found.add(idOf(t.entry) ?? "");
+          }
+        },
       });
       if (removed > 0) result.byList[target.name] = removed;
       result.deleted += removed;

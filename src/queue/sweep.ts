@@ -8,7 +8,10 @@
  * `fallidas`, and promote zset members from the lowest score: none of that
  * moves an entry's index counted from the tail, so a sweep neither skips
  * nor repeats entries while the queue runs. Entries appended at the tail
- * meanwhile are seen again at worst, and then left alone again.
+ * meanwhile are seen again at worst, and then left alone again. Another
+ * operator removing entries behind the sweep (nearer the tail) can make it
+ * pass over a few entries: never a duplicate or a loss, only a miss that
+ * a second run catches.
  */
 import { randomBytes } from "node:crypto";
 import { BatchError } from "../common/errors.js";
