@@ -25,7 +25,7 @@ export interface CliResult {
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  input?: string,
+  input?: string | Buffer,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawnCli(args, env);

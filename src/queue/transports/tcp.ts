@@ -65,6 +65,7 @@ export function createTcpTransport(
   const client = new Redis(options.url, redisOptions);
   let blocking: Redis | undefined;
   let isDown = false;
+  let uncertain = 0;
   let isClosed = false;
   let requests = 0;
 
@@ -73,7 +74,16 @@ export function createTcpTransport(
     isDown = true;
     options.onLost?.(error.message);
   });
+  // ioredis resends what a lost connection left unanswered; a claim may
+  // thus have run twice, so every reconnection counts as uncertain and the
+  // worker looks for tasks in its in-flight list that no slot holds.
+  let wasConnected = false;
+  client.on("close", () => {
+    if (wasConnected) uncertain++;
+    wasConnected = false;
+  });
   client.on("ready", () => {
+    wasConnected = true;
     if (!isDown) return;
     isDown = false;
     options.onRestored?.();
@@ -168,9 +178,7 @@ export function createTcpTransport(
       blocking?.disconnect();
       blocking = undefined;
     },
-    // TODO: ioredis resends commands left unanswered by a lost connection,
-    // which could count as `uncertain`; the TCP worker does not use it yet.
-    stats: () => ({ requests, uncertain: 0 }),
+    stats: () => ({ requests, uncertain }),
     async close() {
       if (isClosed) return;
       isClosed = true;

@@ -5,10 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BAD_TASKS, LITERAL_KEYS } from "../../corpus/bad-tasks.js";
+import { runCli } from "../../helpers/cli.js";
 import { openE2e, type E2eContext } from "../../helpers/e2e.js";
 import { readRecords } from "../../helpers/redis.js";
 
 let ctx: E2eContext;
+/** The worker's message for each corpus entry, by name. */
+const workerMessages = new Map<string, string>();
+
+/** Longest --json argument sent on the command line (argv limit 128 KiB). */
+const MAX_ARG = 64 * 1024;
 
 beforeAll(async () => {
   ctx = await openE2e("bad_input");
@@ -70,6 +76,9 @@ describe("the bad-input corpus", () => {
         ) as unknown as string,
       })),
     );
+    for (const [i, record] of failed.entries()) {
+      workerMessages.set(BAD_TASKS[i]!.name, String(record.error?.mensaje));
+    }
     const processed = await readRecords(ctx.queue, keys.processed);
     expect(processed.map((record) => record.id).sort()).toEqual(
       [...BAD_TASKS.map((_, i) => `ok-${i}`), "literal"].sort(),
@@ -82,5 +91,51 @@ describe("the bad-input corpus", () => {
       expect(await transport.command("EXISTS", key), key).toBe(1);
     }
     await transport.command("DEL", ...keep, ...siblings);
+  });
+});
+
+describe("the bad-input corpus through batchctl enqueue", () => {
+  it("refuses each entry with exit 2 and the worker's message, queueing nothing", async () => {
+    expect(workerMessages.size).toBe(BAD_TASKS.length);
+    const results: { name: string; code: number | null; stderr: string }[] = [];
+    // A few at a time: each is a process start.
+    for (let i = 0; i < BAD_TASKS.length; i += 6) {
+      const chunk = BAD_TASKS.slice(i, i + 6);
+      results.push(
+        ...(await Promise.all(
+          chunk.map(async (bad) => {
+            const viaArg =
+              typeof bad.raw === "string" && bad.raw.length < MAX_ARG;
+            // Bytes and huge entries cannot be an argument: NDJSON on stdin.
+            const result = viaArg
+              ? await runCli(
+                  ["enqueue", "--json", bad.raw as string],
+                  ctx.env(),
+                )
+              : await runCli(["enqueue", "--file", "-"], ctx.env(), bad.raw);
+            return { name: bad.name, code: result.code, stderr: result.stderr };
+          }),
+        )),
+      );
+    }
+
+    expect(
+      results.map(({ name, code, stderr }) => ({
+        name,
+        code,
+        lines: stderr.trimEnd().split("\n").length,
+        sameMessage: stderr.includes(workerMessages.get(name)!),
+      })),
+    ).toEqual(
+      BAD_TASKS.map((bad) => ({
+        name: bad.name,
+        code: 2,
+        lines: 1,
+        sameMessage: true,
+      })),
+    );
+    expect(
+      await ctx.queue.transport.command("LLEN", ctx.queue.keys.pending),
+    ).toBe(0);
   });
 });
