@@ -20,6 +20,7 @@ import { purgeCacheCommand } from "./commands/purge-cache.js";
 import { purgeCommand } from "./commands/purge.js";
 import { retryCommand } from "./commands/retry.js";
 import { VERSION } from "./commands/version.js";
+import { tuiCommand } from "./commands/tui.js";
 import { workCommand } from "./commands/work.js";
 import { BatchError, EXIT, toError } from "./common/errors.js";
 import { redact } from "./common/redact.js";
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     .command(statsCommand)
     .command(checkCommand)
     .command(doctorCommand)
+    .command(tuiCommand)
     .completion("completion", "print a bash/zsh completion script")
     .demandCommand(1, "say which command to run (see batchctl --help)")
     .strict()

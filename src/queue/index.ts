@@ -14,3 +14,4 @@ export * from "./retry.js";
 export * from "./admin.js";
 export * from "./pause.js";
 export * from "./wait.js";
+export * from "./actions.js";

@@ -51,7 +51,8 @@ export interface RetryResult {
   notFound: string[];
 }
 
-type Replay = { task: string } | { skip: RetrySkip };
+/** The task a record replays, or why it cannot be replayed. */
+export type Replay = { task: string } | { skip: RetrySkip };
 
 /**
  * Moves matching failure records back to the tail of `P:procesar`, oldest
@@ -156,7 +157,10 @@ function checkLimit(limit: number | undefined): number {
 }
 
 /** The task a record replays, or why it cannot. */
-function replayOf(record: TaskRecord | undefined, force: boolean): Replay {
+export function replayOf(
+  record: TaskRecord | undefined,
+  force: boolean,
+): Replay {
   if (!record) return { skip: "unreadable" };
   if (record.crudo !== undefined) {
     if (record.crudo_bytes !== undefined) return { skip: "truncated" };

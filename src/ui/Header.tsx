@@ -1,0 +1,172 @@
+/**
+ * The header: where we are, the connection, workers, throughput, and one
+ * tab per list with its count.
+ */
+import { Box, Text } from "ink";
+import { LIST_NAMES, type ListName, type QueueStats } from "../queue/index.js";
+import {
+  formatCount,
+  formatDuration,
+  formatRate,
+  sparkline,
+} from "./format.js";
+import { rateBuckets, type State } from "./state.js";
+
+interface HeaderProps {
+  state: State;
+  target: string;
+  prefix: string;
+  width: number;
+  isReadOnly: boolean;
+  now: number;
+}
+
+/** Sparkline buckets: 18 of 10 s = the last 3 minutes. */
+const SPARK_BUCKETS = 18;
+const SPARK_BUCKET_MS = 10_000;
+
+function countOf(
+  snapshot: QueueStats | undefined,
+  list: ListName,
+): number | undefined {
+  return snapshot?.counts[list];
+}
+
+function compact(n: number): string {
+  if (n < 10_000) return formatCount(n);
+  if (n < 1_000_000) return `${Math.floor(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** The tab labels, compacted until they fit `width` (two rows at worst). */
+export function tabRows(
+  snapshot: QueueStats | undefined,
+  width: number,
+): { list: ListName; label: string }[][] {
+  const make = (short: boolean) =>
+    LIST_NAMES.map((list, i) => {
+      const n = countOf(snapshot, list);
+      const shown = n === undefined ? "…" : short ? compact(n) : formatCount(n);
+      return { list, label: ` ${i + 1} ${list} ${shown} ` };
+    });
+  const length = (tabs: { label: string }[]) =>
+    tabs.reduce((sum, tab) => sum + tab.label.length + 1, 0);
+  // One row if it fits, else two; exact counts before compact ones.
+  for (const short of [false, true]) {
+    const tabs = make(short);
+    if (length(tabs) <= width) return [tabs];
+  }
+  for (const short of [false, true]) {
+    const rows = [make(short).slice(0, 3), make(short).slice(3)];
+    if (rows.every((row) => length(row) <= width)) return rows;
+  }
+  const tabs = make(true);
+  return [tabs.slice(0, 3), tabs.slice(3)];
+}
+
+export function Header({
+  state,
+  target,
+  prefix,
+  width,
+  isReadOnly,
+  now,
+}: HeaderProps) {
+  const { snapshot, connection } = state;
+  // Wide terminals get a finer sparkline over the same three minutes.
+  const fine = width >= 120 ? 2 : 1;
+  const buckets = rateBuckets(
+    state.samples,
+    now,
+    SPARK_BUCKETS * fine,
+    SPARK_BUCKET_MS / fine,
+  );
+  const rate = state.samples.at(-1)?.rate ?? 0;
+  const downFor = formatDuration(now - connection.since);
+  const pause = snapshot?.pause.paused
+    ? snapshot.pause.expires_in_ms
+      ? `PAUSED ${formatDuration(snapshot.pause.expires_in_ms)} left`
+      : "PAUSED"
+    : undefined;
+  const rows = tabRows(snapshot, width);
+  const live = snapshot?.workers.filter((w) => w.alive).length;
+  const dead = (snapshot?.workers.length ?? 0) - (live ?? 0);
+  const oldest = snapshot?.oldest_pending_age_ms;
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box justifyContent="space-between">
+        <Text wrap="truncate">
+          <Text bold>batchctl</Text>
+          <Text dimColor>
+            {" "}
+            {prefix} @ {target}
+          </Text>
+        </Text>
+        <Text>
+          {pause ? (
+            <Text color="yellow" bold>
+              {" "}
+              {pause}{" "}
+            </Text>
+          ) : null}
+          {state.isFrozen ? (
+            <Text color="cyan" bold>
+              {" "}
+              FROZEN{" "}
+            </Text>
+          ) : null}
+          {isReadOnly ? <Text color="magenta"> READ-ONLY </Text> : null}
+        </Text>
+      </Box>
+      <Text wrap="truncate">
+        {connection.isUp ? (
+          <Text color="green">● connected </Text>
+        ) : (
+          <Text color="yellow" bold>
+            ○ Redis lost {downFor} ago, reconnecting…{" "}
+          </Text>
+        )}
+        <Text>workers </Text>
+        <Text bold>{live ?? "…"}</Text>
+        <Text dimColor> live{dead ? ` (${dead} dead)` : ""} </Text>
+        <Text bold>{formatRate(rate).replace("/s", "")}</Text>
+        <Text dimColor> tasks/s </Text>
+        <Text color="cyan">{sparkline(buckets)}</Text>
+        <Text dimColor> last 3 min</Text>
+        {oldest !== null && oldest !== undefined ? (
+          <Text dimColor> · oldest pending {formatDuration(oldest)}</Text>
+        ) : null}
+      </Text>
+      {rows.map((tabs, r) => (
+        <Text key={r} wrap="truncate">
+          {tabs.map((tab) => {
+            const isCurrent = tab.list === state.list;
+            const isAlarm =
+              tab.list === "fallidas" &&
+              (countOf(snapshot, "fallidas") ?? 0) > 0;
+            return (
+              <Text key={tab.list}>
+                <Text
+                  inverse={isCurrent}
+                  bold={isCurrent}
+                  color={isAlarm ? "red" : undefined}
+                >
+                  {tab.label}
+                </Text>{" "}
+              </Text>
+            );
+          })}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** How many lines the header takes at `width`. */
+export function headerHeight(
+  snapshot: QueueStats | undefined,
+  width: number,
+): number {
+  return 2 + tabRows(snapshot, width).length;
+}
