@@ -1,0 +1,157 @@
+/**
+ * Scenario 2, database-bound: `notificar_ticket_creado` tasks through
+ * `batchctl work` against the same SQL called directly through a pg pool
+ * of the same size, in pairs; the queue's overhead in percent of the
+ * direct time. Every run starts with no notification recorded, so each
+ * call inserts one (the same work in both).
+ */
+import { writeFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { benchWorker, CLI, startMeasured } from "../lib/child.js";
+import type { BenchDatabase } from "../lib/database.js";
+import type { BenchRedis } from "../lib/redis.js";
+import { median, progress, round, sleep, thousands } from "../lib/stats.js";
+
+const PREFIX = "cola:batch";
+const POLL_MS = 2;
+
+/** What scenario 2 measured. */
+export interface DatabaseBoundResult {
+  tasks: number;
+  concurrency: number;
+  batchctl: { tps: number; runs_tps: number[] };
+  direct: { tps: number; runs_tps: number[] };
+  /** batchctl's time over the direct time, minus 1, in percent. */
+  overhead_pct: number;
+  overhead_pct_pairs: number[];
+}
+
+async function batchctlRun(
+  redis: BenchRedis,
+  db: BenchDatabase,
+  ids: string[],
+  concurrency: number,
+): Promise<number> {
+  await redis.reset();
+  await db.clearNotifications();
+  const at = new Date().toISOString();
+  const tasks = ids.map((ticket_id, i) =>
+    JSON.stringify({
+      id: `n-${i}`,
+      tipo: "notificar_ticket_creado",
+      ticket_id,
+      encolada_en: at,
+    }),
+  );
+  for (let i = 0; i < tasks.length; i += 1000) {
+    await redis.client.rpush(`${PREFIX}:procesar`, ...tasks.slice(i, i + 1000));
+  }
+
+  const worker = startMeasured(
+    CLI,
+    [
+      "work",
+      "--drain",
+      "--concurrency",
+      String(concurrency),
+      "--no-task-log",
+    ].concat(["--keep-processed", String(ids.length)]),
+    {
+      REDIS_URL: redis.url,
+      DATABASE_URL_BATCH: db.batchUrl,
+      BATCH_QUEUE_PREFIX: PREFIX,
+    },
+  );
+  let t0: number | undefined;
+  for (;;) {
+    const [pending, done, failed] = await Promise.all([
+      redis.client.llen(`${PREFIX}:procesar`),
+      redis.client.llen(`${PREFIX}:procesadas`),
+      redis.client.llen(`${PREFIX}:fallidas`),
+    ]);
+    const now = performance.now();
+    if (t0 === undefined && pending < ids.length) t0 = now;
+    if (failed > 0) throw new Error(`database-bound: ${failed} tasks failed`);
+    if (done >= ids.length) {
+      const { code } = await worker.exited;
+      if (code !== 0) throw new Error(`batchctl exited with ${code}`);
+      return ids.length / ((now - (t0 ?? now)) / 1000);
+    }
+    if (worker.child.exitCode !== null) {
+      throw new Error(`batchctl exited with ${done} of ${ids.length} done`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function directRun(
+  db: BenchDatabase,
+  idsFile: string,
+  concurrency: number,
+): Promise<number> {
+  await db.clearNotifications();
+  const child = startMeasured(
+    benchWorker("direct-db"),
+    [db.batchUrl, String(concurrency), idsFile],
+    {},
+  );
+  const line = await child.waitForLine((l) => l.startsWith("{"));
+  await child.exited;
+  const { t0, t1, calls, failed } = JSON.parse(line) as Record<string, number>;
+  if (failed) throw new Error(`direct: ${failed} calls failed`);
+  return (calls as number) / (((t1 as number) - (t0 as number)) / 1000);
+}
+
+/** Runs scenario 2: `rounds` pairs of `tasks` tasks each. */
+export async function runDatabaseBound(
+  redis: BenchRedis,
+  db: BenchDatabase,
+  tasks: number,
+  concurrency: number,
+  rounds: number,
+): Promise<DatabaseBoundResult> {
+  const ids = await db.addTickets(tasks);
+  const idsFile = join(tmpdir(), `batchctl-bench-ids-${process.pid}.txt`);
+  await writeFile(idsFile, ids.join("\n"));
+  const batchctl: number[] = [];
+  const direct: number[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const runBatchctl = async () =>
+        batchctl.push(await batchctlRun(redis, db, ids, concurrency));
+      const runDirect = async () =>
+        direct.push(await directRun(db, idsFile, concurrency));
+      if (round % 2 === 0) {
+        await runBatchctl();
+        await runDirect();
+      } else {
+        await runDirect();
+        await runBatchctl();
+      }
+      progress(
+        `database-bound round ${round + 1}/${rounds}: batchctl ` +
+          `${thousands(batchctl.at(-1) ?? 0)}/s, direct ${thousands(direct.at(-1) ?? 0)}/s`,
+      );
+    }
+  } finally {
+    await rm(idsFile, { force: true });
+  }
+  const overheads = batchctl.map(
+    (tps, i) => ((direct[i] as number) / tps - 1) * 100,
+  );
+  return {
+    tasks,
+    concurrency,
+    batchctl: {
+      tps: round(median(batchctl), 0),
+      runs_tps: batchctl.map((t) => round(t, 0)),
+    },
+    direct: {
+      tps: round(median(direct), 0),
+      runs_tps: direct.map((t) => round(t, 0)),
+    },
+    overhead_pct: round(median(overheads), 1),
+    overhead_pct_pairs: overheads.map((o) => round(o, 1)),
+  };
+}
