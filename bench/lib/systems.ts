@@ -119,6 +119,8 @@ export const createCacheKeys = (redis: Redis, count: number) =>
 export interface BatchctlEnv {
   redisUrl: string;
   databaseUrl: string;
+  /** Another build of the binary (to compare two versions). */
+  cli?: string;
 }
 
 /** `batchctl work` (the built binary) on the bench's Redis. */
@@ -142,7 +144,7 @@ export function createBatchctl(
         String(options.keep),
         ...(options.drain ? ["--drain"] : []),
       ];
-      return startMeasured(CLI, args, {
+      return startMeasured(env.cli ?? CLI, args, {
         REDIS_URL: env.redisUrl,
         DATABASE_URL_BATCH: env.databaseUrl,
         BATCH_QUEUE_PREFIX: BATCHCTL_PREFIX,

@@ -42,8 +42,6 @@ const worker = new Worker(
 worker.on("error", (error) =>
   process.stderr.write(`bullmq: ${error.message}\n`),
 );
-await worker.waitUntilReady();
-process.stdout.write("ready\n");
 
 process.once("SIGTERM", () => {
   void (async () => {
@@ -55,3 +53,5 @@ process.once("SIGTERM", () => {
     }
   })();
 });
+await worker.waitUntilReady();
+process.stdout.write("ready\n");

@@ -4,7 +4,6 @@
 import type { Argv, CommandModule } from "yargs";
 import { UsageError } from "../common/errors.js";
 import { connectQueue } from "../queue/index.js";
-import { createConnectionEvents, runTui } from "../ui/index.js";
 import { readConfig, type GlobalArgs } from "./common.js";
 
 interface TuiArgs extends GlobalArgs {
@@ -51,6 +50,9 @@ export const tuiCommand: CommandModule<GlobalArgs, TuiArgs> = {
     const problem = terminalProblem(process.env);
     if (problem) throw new UsageError(problem);
     const config = readConfig(argv);
+    // Loaded here, not at the top: Ink and React take most of a second to
+    // load, which every other command (and each worker start) would pay.
+    const { createConnectionEvents, runTui } = await import("../ui/index.js");
 
     const events = createConnectionEvents();
     const queue = connectQueue(config, {

@@ -192,7 +192,9 @@ export function validateTask(value: unknown): Task {
  * not UTF-8 (decoded as U+FFFD), or is not JSON. A leading BOM is not JSON.
  */
 export function decodeTaskText(raw: string): unknown {
-  if (Buffer.byteLength(raw) > MAX_TASK_BYTES) {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most tasks need no count.
+  const mayBeTooLarge = raw.length * 3 > MAX_TASK_BYTES;
+  if (mayBeTooLarge && Buffer.byteLength(raw) > MAX_TASK_BYTES) {
     throw new TaskValidationError([
       `task: is larger than ${MAX_TASK_BYTES} bytes`,
     ]);

@@ -146,35 +146,58 @@ return recovered
 );
 
 /**
- * KEYS: inFlight, processed, failed, retries, statsDay.
- * ARGV: processedCap, statsTtlSeconds, then five per outcome: kind
- * (p, f or r), raw task, payload (record, or the task to retry), retry due
- * ms, counter field.
+ * KEYS: inFlight, processed, failed, retries, statsDay, pending, pause,
+ * scheduled, then the keys every outcome deletes, outcome after outcome.
+ * ARGV: processedCap, statsTtlSeconds, claimMax, promoteNowMs (0: do not
+ * promote), promoteLimit, then seven per outcome: kind (p, f or r), raw
+ * task, payload (record, or the task to retry), retry due ms, counter
+ * field, payload tail, how many keys it deletes.
+ *
  * Writes each outcome only if its in-flight copy is still there, and
  * removes that copy in the same step. So a batch written twice (a write
  * retried after a lost reply) records nothing twice, and a task that
  * another worker already returned to the queue leaves no second record.
- * Returns how many outcomes were skipped for that reason.
+ * An outcome with keys to delete UNLINKs them in that same step; with a
+ * payload tail, its record is payload .. (how many existed) .. tail.
+ *
+ * Then, with promoteNowMs, moves due retries and scheduled tasks to
+ * pending (as promoteScript), and claims up to claimMax tasks (as
+ * claimScript), so one request acknowledges a batch and fetches the next.
+ *
+ * Returns { skipped, deleted, claimed }: how many outcomes were skipped,
+ * how many keys existed for each outcome with keys (-1: skipped), and the
+ * claimed tasks (nil when paused).
  */
 export const acknowledgeScript = defineScript(
   "acknowledge",
   `
-local processed, failed, counters = {}, {}, {}
-local skipped = 0
-for i = 3, #ARGV, 5 do
-  if redis.call('LREM', KEYS[1], 1, ARGV[i + 1]) == 1 then
-    local kind, field = ARGV[i], ARGV[i + 4]
+local processed, failed, counters, deleted = {}, {}, {}, {}
+local skipped, nextKey, i = 0, 9, 6
+while i <= #ARGV do
+  local kind, raw, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local field, tail, keyCount = ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
+  local firstKey = nextKey
+  nextKey = nextKey + keyCount
+  if redis.call('LREM', KEYS[1], 1, raw) == 1 then
+    if keyCount > 0 then
+      local existed = redis.call('UNLINK',
+        unpack(KEYS, firstKey, firstKey + keyCount - 1))
+      deleted[#deleted + 1] = existed
+      if tail ~= '' then payload = payload .. existed .. tail end
+    end
     if kind == 'r' then
-      redis.call('ZADD', KEYS[4], ARGV[i + 3], ARGV[i + 2])
+      redis.call('ZADD', KEYS[4], ARGV[i + 3], payload)
     elseif kind == 'p' then
-      processed[#processed + 1] = ARGV[i + 2]
+      processed[#processed + 1] = payload
     else
-      failed[#failed + 1] = ARGV[i + 2]
+      failed[#failed + 1] = payload
     end
     counters[field] = (counters[field] or 0) + 1
   else
     skipped = skipped + 1
+    if keyCount > 0 then deleted[#deleted + 1] = -1 end
   end
+  i = i + 7
 end
 if #processed > 0 then
   redis.call('LPUSH', KEYS[2], unpack(processed))
@@ -187,8 +210,33 @@ for field, n in pairs(counters) do
   counted = true
 end
 if counted then redis.call('EXPIRE', KEYS[5], ARGV[2]) end
-return skipped
+
+if tonumber(ARGV[4]) > 0 then
+  for _, zset in ipairs({ KEYS[4], KEYS[8] }) do
+    local due = redis.call('ZRANGEBYSCORE', zset, '-inf', ARGV[4],
+      'LIMIT', 0, tonumber(ARGV[5]))
+    if #due > 0 then
+      redis.call('ZREM', zset, unpack(due))
+      redis.call('RPUSH', KEYS[6], unpack(due))
+    end
+  end
+end
+local claimed = {}
+local max = tonumber(ARGV[3])
+if max > 0 then
+  if redis.call('EXISTS', KEYS[7]) == 1 then
+    claimed = false
+  else
+    claimed = redis.call('LRANGE', KEYS[6], 0, max - 1)
+    if #claimed > 0 then
+      redis.call('LTRIM', KEYS[6], #claimed, -1)
+      redis.call('RPUSH', KEYS[1], unpack(claimed))
+    end
+  end
+end
+return { skipped, deleted, claimed }
 `,
+  { returnsEntries: true },
 );
 
 /**

@@ -15,8 +15,9 @@ export interface LuaScript {
   lua: string;
   sha: string;
   /**
-   * The reply is nil or an array of queue entries, read as bytes so that
-   * an entry that is not UTF-8 survives (src/common/bytes.ts).
+   * The reply holds queue entries (in an array, nested arrays included),
+   * read as bytes so that an entry that is not UTF-8 survives
+   * (src/common/bytes.ts); integers in it stay numbers.
    */
   returnsEntries: boolean;
 }

@@ -25,7 +25,18 @@ const PROMOTE_LIMIT = 1000;
 
 /** The outcome of one task, as acknowledged to Redis. */
 export type Ack =
-  | { kind: "procesada" | "fallida"; raw: string; record: TaskRecord }
+  | {
+      kind: "procesada";
+      raw: string;
+      record: TaskRecord;
+      /**
+       * Keys to UNLINK in the same step that records this outcome
+       * (`limpiar_cache`): how many existed is written into the record's
+       * `resultado.borradas`, in Redis and in `record` once acknowledged.
+       */
+      deletes?: string[];
+    }
+  | { kind: "fallida"; raw: string; record: TaskRecord }
   | {
       kind: "reintento";
       raw: string;
@@ -61,6 +72,14 @@ export interface WorkerInfo {
 export interface WorkerHeartbeat extends WorkerInfo {
   heartbeat_at: string;
   heartbeat_ttl_ms: number;
+}
+
+/** What `acknowledgeAndClaim` did. */
+export interface AckResult {
+  /** Outcomes not written: their in-flight copy was gone. */
+  skipped: number;
+  /** The tasks claimed after the outcomes were written; null: paused. */
+  claimed: string[] | null;
 }
 
 /** Options of `createWorkerQueue`. */
@@ -102,6 +121,12 @@ export interface WorkerQueue {
    * returned to the queue) is skipped; returns how many were.
    */
   acknowledge(acks: Ack[]): Promise<number>;
+  /**
+   * `acknowledge`, then `claim(max)`, in one request: a busy worker
+   * writes what finished and fetches what comes next in one round trip.
+   * With max 0 it claims (and promotes) nothing.
+   */
+  acknowledgeAndClaim(acks: Ack[], max: number): Promise<AckResult>;
   /** Moves due retries and scheduled tasks to the queue; returns how many. */
   promoteDue(now: number): Promise<number>;
   /** Registers the worker and refreshes its heartbeat for `ttlMs`. */
@@ -143,6 +168,35 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
 
   const blocking = transport.blockingMove?.bind(transport);
 
+  async function acknowledgeAndClaim(
+    acks: Ack[],
+    max: number,
+  ): Promise<AckResult> {
+    const day = keys.stats(statsDay(new Date()));
+    const fixedKeys = [
+      inFlight,
+      keys.processed,
+      keys.failed,
+      keys.retries,
+      day,
+      keys.pending,
+      keys.pause,
+      keys.scheduled,
+    ];
+    // A polling worker promotes due retries with every claim (isPolling).
+    const promoteAt = !blocking && max > 0 ? Date.now() : 0;
+    const { args, deleteKeys } = ackArguments(acks);
+    const [skipped, deleted, claimed] = await transport.script<
+      [number, number[], string[] | null]
+    >(
+      acknowledgeScript,
+      [...fixedKeys, ...deleteKeys],
+      [cap, STATS_TTL_SECONDS, max, promoteAt, PROMOTE_LIMIT, ...args],
+    );
+    fillDeleted(acks, deleted);
+    return { skipped, claimed: claimed ?? null };
+  }
+
   return {
     isPolling: !blocking,
     claim: (max) =>
@@ -166,13 +220,9 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
     },
     async acknowledge(acks) {
       if (acks.length === 0) return 0;
-      const day = keys.stats(statsDay(new Date()));
-      return transport.script<number>(
-        acknowledgeScript,
-        [inFlight, keys.processed, keys.failed, keys.retries, day],
-        ackArguments(acks, cap),
-      );
+      return (await acknowledgeAndClaim(acks, 0)).skipped;
     },
+    acknowledgeAndClaim,
     promoteDue: (now) =>
       transport.script<number>(
         promoteScript,
@@ -247,17 +297,61 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
 
 const ACK_KINDS = { procesada: "p", fallida: "f", reintento: "r" } as const;
 
+/**
+ * Stands for `resultado.borradas` in the JSON of a record whose keys the
+ * acknowledgement deletes; the script writes the count in its place.
+ */
+const DELETED_MARK = "\u0000batchctl:borradas";
+const DELETED_MARK_JSON = JSON.stringify(DELETED_MARK);
+
+/**
+ * A record whose `resultado.borradas` Redis fills in: the JSON before and
+ * after the count. `resultado` is the record's last field, so the last
+ * mark is ours even when the task's own text holds the same characters.
+ * A record serialised without its result (serializeRecord's fallback)
+ * has no mark: tail "" and the count is left out.
+ */
+function splitAtDeletedMark(record: TaskRecord): [string, string] {
+  const resultado = record.resultado as Record<string, unknown>;
+  const text = serializeRecord({
+    ...record,
+    resultado: { ...resultado, borradas: DELETED_MARK },
+  });
+  const at = text.lastIndexOf(DELETED_MARK_JSON);
+  if (at < 0) return [text, ""];
+  return [text.slice(0, at), text.slice(at + DELETED_MARK_JSON.length)];
+}
+
 /** The script arguments of one acknowledgement batch. */
-function ackArguments(acks: Ack[], cap: number): Arg[] {
-  const args: Arg[] = [cap, STATS_TTL_SECONDS];
+function ackArguments(acks: Ack[]): { args: Arg[]; deleteKeys: string[] } {
+  const args: Arg[] = [];
+  const deleteKeys: string[] = [];
   for (const ack of acks) {
     const field = `${ack.record.tipo ?? "invalida"}:${ack.kind}s`;
     if (ack.kind === "reintento") {
-      args.push("r", ack.raw, ack.retryTask, ack.retryAt, field);
-    } else {
-      const payload = serializeRecord(ack.record);
-      args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field);
+      args.push("r", ack.raw, ack.retryTask, ack.retryAt, field, "", 0);
+      continue;
     }
+    const deletes = ack.kind === "procesada" ? (ack.deletes ?? []) : [];
+    if (deletes.length === 0) {
+      const payload = serializeRecord(ack.record);
+      args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field, "", 0);
+      continue;
+    }
+    const [head, tail] = splitAtDeletedMark(ack.record);
+    args.push("p", ack.raw, head, 0, field, tail, deletes.length);
+    deleteKeys.push(...deletes);
   }
-  return args;
+  return { args, deleteKeys };
+}
+
+/** Writes each written outcome's count of deleted keys into its record. */
+function fillDeleted(acks: Ack[], deleted: number[]): void {
+  let next = 0;
+  for (const ack of acks) {
+    if (ack.kind !== "procesada" || !ack.deletes?.length) continue;
+    const existed = deleted[next++];
+    if (existed === undefined || existed < 0) continue;
+    (ack.record.resultado as Record<string, unknown>).borradas = existed;
+  }
 }

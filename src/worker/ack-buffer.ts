@@ -8,6 +8,11 @@ import { sleep } from "./signal.js";
 
 /** Most acknowledgements written in one transaction. */
 const MAX_BATCH = 256;
+/**
+ * Batches written at once: while Redis runs one, the worker prepares the
+ * next, so the two processes work side by side rather than in turn.
+ */
+const MAX_WRITES_IN_FLIGHT = 2;
 const MAX_RETRY_DELAY_MS = 2000;
 
 /** Options of `createAckBuffer`. */
@@ -36,7 +41,9 @@ function isTooLarge(error: unknown): boolean {
 /** Creates an acknowledgement buffer. */
 export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let pending: { ack: Ack; done: () => void }[] = [];
-  let isFlushing = false;
+  let isScheduled = false;
+  /** Batches being written now. */
+  let writing = 0;
   let isAbandoned = false;
 
   const writeWithRetry = async (acks: Ack[]): Promise<boolean> => {
@@ -60,16 +67,28 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
     return false;
   };
 
-  const flush = async () => {
-    isFlushing = true;
-    while (pending.length > 0 && !isAbandoned) {
-      const batch = pending.splice(0, MAX_BATCH);
-      const acks = batch.map((entry) => entry.ack);
-      if (!(await writeWithRetry(acks))) break;
-      options.onWritten(acks);
-      for (const entry of batch) entry.done();
+  /** Writes one batch; then starts the next, if any is waiting. */
+  const writeBatch = async (batch: typeof pending) => {
+    const acks = batch.map((entry) => entry.ack);
+    const isWritten = await writeWithRetry(acks);
+    writing--;
+    if (!isWritten) return;
+    options.onWritten(acks);
+    for (const entry of batch) entry.done();
+    flush();
+  };
+
+  /** Starts writes of what is pending, up to MAX_WRITES_IN_FLIGHT. */
+  const flush = () => {
+    isScheduled = false;
+    while (
+      pending.length > 0 &&
+      writing < MAX_WRITES_IN_FLIGHT &&
+      !isAbandoned
+    ) {
+      writing++;
+      void writeBatch(pending.splice(0, MAX_BATCH));
     }
-    isFlushing = false;
   };
 
   return {
@@ -77,9 +96,10 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
       return new Promise<void>((resolve) => {
         if (isAbandoned) return;
         pending.push({ ack, done: resolve });
-        if (!isFlushing) {
-          isFlushing = true;
-          setImmediate(() => void flush());
+        // Outcomes that finish in this tick go out together.
+        if (!isScheduled) {
+          isScheduled = true;
+          setImmediate(flush);
         }
       });
     },

@@ -13,7 +13,11 @@ import {
 } from "../common/task.js";
 import { isConnectionFailure } from "../db/index.js";
 import { RAW_RECORD_LIMIT, type Ack, type TaskRecord } from "../queue/index.js";
-import { runHandler, type HandlerContext } from "./handlers/index.js";
+import {
+  DeferredDeletes,
+  runHandler,
+  type HandlerContext,
+} from "./handlers/index.js";
 import { mayRetry, retryDelay, type RetryPolicy } from "./retry-policy.js";
 import { withDeadline } from "./signal.js";
 
@@ -97,16 +101,20 @@ export async function runTask(
     try {
       const task = validateTask(decoded.value);
       const ms = options.taskTimeoutMs;
-      resultado = await withDeadline(
-        runHandler(task, options.ctx),
-        ms,
-        () =>
-          new TaskError(
-            "transitorio",
-            `task did not finish within ${ms} ms`,
-            "TIMEOUT",
-          ),
-      );
+      const outcome = runHandler(task, options.ctx);
+      resultado =
+        outcome instanceof DeferredDeletes
+          ? outcome
+          : await withDeadline(
+              outcome,
+              ms,
+              () =>
+                new TaskError(
+                  "transitorio",
+                  `task did not finish within ${ms} ms`,
+                  "TIMEOUT",
+                ),
+            );
     } catch (error) {
       failure = toTaskError(error);
     }
@@ -121,12 +129,19 @@ export async function runTask(
       : { tarea: decoded.value }),
     intentos: attempt,
     encolada_en: decoded.encoladaEn,
-    iniciada_en: new Date(started).toISOString(),
-    terminada_en: new Date(finished).toISOString(),
+    iniciada_en: isoTime(started),
+    terminada_en: isoTime(finished),
     duracion_ms: finished - started,
     worker: options.worker,
   };
 
+  if (resultado instanceof DeferredDeletes) {
+    // `borradas` is written by the acknowledgement that deletes the keys.
+    const { claves } = resultado;
+    record.resultado = { claves: claves.length, borradas: null };
+    const ack: Ack = { kind: "procesada", raw, record, deletes: claves };
+    return { ack, isDatabaseDown: false };
+  }
   if (!failure) {
     record.resultado = resultado ?? null;
     return { ack: { kind: "procesada", raw, record }, isDatabaseDown: false };
@@ -157,6 +172,21 @@ export async function runTask(
     ack: { kind: "reintento", raw, record, retryTask, retryAt },
     isDatabaseDown,
   };
+}
+
+let lastIsoMs = Number.NaN;
+let lastIso = "";
+
+/**
+ * `new Date(ms).toISOString()`, remembered for the last millisecond: a
+ * busy worker stamps dozens of records within the same one.
+ */
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 function rawFields(raw: string): Pick<TaskRecord, "crudo" | "crudo_bytes"> {

@@ -32,6 +32,13 @@ const RELEASE_TIMEOUT_MS = 2000;
  */
 const CLAIM_GATHER_MS = 10;
 
+/**
+ * A busy worker's tasks travel in this many batches, each claimed (and
+ * then acknowledged with the next claim) by one request: while Redis runs
+ * one batch's request, the worker runs the tasks of another.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
 /** Options of `createWorker`. */
 export interface WorkerOptions {
   id: string;
@@ -91,11 +98,15 @@ export function createWorker(options: WorkerOptions): Worker {
     recovered: 0,
     returned: 0,
   };
+  /** Tasks from their start until their outcome is written. */
   const running = new Set<Promise<void>>();
+  /** Slots promised to claims whose reply has not come yet. */
+  let reserved = 0;
   const startedAt = new Date().toISOString();
   let isStopping = false;
   let isAbandoned = false;
   let isDatabaseDown = false;
+  let isAdopting = false;
   let redisFailures = 0;
   let pollDelayMs = options.timings.pollMs;
   let seenUncertain = queue.uncertainRequests();
@@ -137,9 +148,43 @@ export function createWorker(options: WorkerOptions): Worker {
     return delay;
   }
 
+  /** Slots neither running a task nor promised to a pending claim. */
+  const freeSlots = () => options.concurrency - running.size - reserved;
+
+  /**
+   * Claims up to `max` tasks with `claim`, holding their slots meanwhile
+   * so that two claims at once never take more than the free slots.
+   */
+  async function claimInto<T>(
+    max: number,
+    claim: () => Promise<T>,
+    claimed: (reply: T) => string[] | null,
+  ): Promise<T> {
+    reserved += max;
+    try {
+      const reply = await claim();
+      start(claimed(reply) ?? []);
+      return reply;
+    } finally {
+      reserved -= max;
+      // adoptOrphans waits for claims in flight to settle.
+      wake.notify();
+    }
+  }
+
   const acks = createAckBuffer({
     write: async (batch) => {
-      const skipped = await queue.acknowledge(batch);
+      // This batch's slots free up in the same step: claim for them too,
+      // unless fetching has stopped (a stop, or the database away).
+      const max =
+        isStopping || isDatabaseDown || isAdopting
+          ? 0
+          : freeSlots() + batch.length;
+      const { skipped } = await claimInto(
+        max,
+        () => queue.acknowledgeAndClaim(batch, max),
+        (reply) => reply.claimed,
+      );
       if (skipped > 0) {
         log.warn(
           { skipped },
@@ -226,9 +271,19 @@ export function createWorker(options: WorkerOptions): Worker {
    * holds. Costs one request, and only after such a retry.
    */
   async function adoptOrphans(): Promise<void> {
+    // A claim in flight may have moved tasks that `held` lacks so far:
+    // let every claim settle, and start none, while the list is read.
+    isAdopting = true;
+    let entries: string[];
+    try {
+      while (reserved > 0 && !isStopping) await wake.wait();
+      entries = await queue.inFlightEntries();
+    } finally {
+      isAdopting = false;
+    }
     const unmatched = new Map(held);
     const orphans: string[] = [];
-    for (const entry of await queue.inFlightEntries()) {
+    for (const entry of entries) {
       const count = unmatched.get(entry) ?? 0;
       if (count > 0) unmatched.set(entry, count - 1);
       else orphans.push(entry);
@@ -274,17 +329,15 @@ export function createWorker(options: WorkerOptions): Worker {
     await wake.wait(Math.min(100 * 2 ** redisFailures, 2000));
   }
 
-  /** Blocks for one task when idle; returns whatever it claimed. */
-  async function waitForTask(free: number): Promise<string[]> {
-    const blockingClaim = queue.claimBlocking;
-    if (!blockingClaim) {
-      await wake.wait(nextPollDelay());
-      return [];
-    }
+  /** Blocks for one task when idle (TCP); returns whatever it claimed. */
+  async function waitForTask(
+    blockingClaim: (timeoutSeconds: number) => Promise<string | null>,
+    free: number,
+  ): Promise<string[]> {
     const first = await blockingClaim(options.timings.blockSeconds);
     if (first === null || isStopping) return first === null ? [] : [first];
     // The follow-up claim also tells whether a pause arrived meanwhile.
-    const more = await queue.claim(free - 1);
+    const more = await queue.claim(Math.max(free - 1, 0));
     if (more === null) {
       await queue.unclaim(first);
       return [];
@@ -305,7 +358,7 @@ export function createWorker(options: WorkerOptions): Worker {
         await waitForDatabase();
         continue;
       }
-      let free = options.concurrency - running.size;
+      let free = freeSlots();
       if (free <= 0) {
         await wake.wait();
         continue;
@@ -318,7 +371,8 @@ export function createWorker(options: WorkerOptions): Worker {
         // Each claim is an HTTP request: let a few more slots free up so
         // that one claim fills several of them.
         await sleep(CLAIM_GATHER_MS);
-        free = options.concurrency - running.size;
+        free = freeSlots();
+        if (free <= 0) continue;
       }
       try {
         if (queue.uncertainRequests() !== seenUncertain) {
@@ -326,7 +380,15 @@ export function createWorker(options: WorkerOptions): Worker {
           await adoptOrphans();
           continue;
         }
-        const claimed = await queue.claim(free);
+        const max = Math.min(
+          free,
+          Math.ceil(options.concurrency / BATCHES_IN_FLIGHT),
+        );
+        const claimed = await claimInto(
+          max,
+          () => queue.claim(max),
+          (reply) => reply,
+        );
         redisFailures = 0;
         if (claimed === null) {
           // A paused polling worker backs off too: a pause may last hours.
@@ -335,17 +397,23 @@ export function createWorker(options: WorkerOptions): Worker {
           );
           continue;
         }
-        if (claimed.length > 0) {
-          start(claimed);
-          continue;
-        }
+        if (claimed.length > 0) continue;
         if (options.drain && (await isDrained())) return;
         if (options.drain && running.size > 0) {
           // Wake as soon as a task finishes, to see whether that was the last.
           await wake.wait(options.timings.pollMs);
           continue;
         }
-        start(await waitForTask(free));
+        const blockingClaim = queue.claimBlocking;
+        if (!blockingClaim) {
+          await wake.wait(nextPollDelay());
+          continue;
+        }
+        await claimInto(
+          free,
+          () => waitForTask(blockingClaim, free),
+          (reply) => reply,
+        );
       } catch (error) {
         if (isStopping) return;
         await onRedisError(error);

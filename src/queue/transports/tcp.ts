@@ -47,6 +47,12 @@ function isConnectionFailure(error: Error): boolean {
 const wire = (args: Arg[]) =>
   args.map((arg) => (typeof arg === "string" ? entryToWire(arg) : arg));
 
+/** A reply read as bytes, with every string in it (nested too) decoded. */
+function entriesFromBytes(reply: unknown): unknown {
+  if (Buffer.isBuffer(reply)) return entryFromBytes(reply);
+  return Array.isArray(reply) ? reply.map(entriesFromBytes) : reply;
+}
+
 /** Opens an ioredis-backed transport (connects on first command). */
 export function createTcpTransport(
   options: TcpTransportOptions,
@@ -139,9 +145,7 @@ export function createTcpTransport(
       requests++;
       const sent = wire(args);
       const decode = (reply: unknown) =>
-        (script.returnsEntries && Array.isArray(reply)
-          ? reply.map((entry: Buffer) => entryFromBytes(entry))
-          : reply) as T;
+        (script.returnsEntries ? entriesFromBytes(reply) : reply) as T;
       const call = (name: string, body: string) =>
         script.returnsEntries
           ? client.callBuffer(name, body, keys.length, ...keys, ...sent)

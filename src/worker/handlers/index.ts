@@ -6,12 +6,18 @@ import { generarReporte } from "./generar-reporte.js";
 import { limpiarCache } from "./limpiar-cache.js";
 import { notificarTicketCreado } from "./notificar-ticket-creado.js";
 import { procesarTicketsVencidos } from "./procesar-tickets-vencidos.js";
-import type { HandlerContext } from "./types.js";
+import type { DeferredDeletes, HandlerContext } from "./types.js";
 
-export type { HandlerContext } from "./types.js";
+export { DeferredDeletes, type HandlerContext } from "./types.js";
 
-/** Runs `task` with the handler of its tipo; returns its `resultado`. */
-export function runHandler(task: Task, ctx: HandlerContext): Promise<unknown> {
+/**
+ * Runs `task` with the handler of its tipo; returns its `resultado` (a
+ * promise), or DeferredDeletes for work left to the acknowledgement.
+ */
+export function runHandler(
+  task: Task,
+  ctx: HandlerContext,
+): Promise<unknown> | DeferredDeletes {
   switch (task.tipo) {
     case "notificar_ticket_creado":
       return notificarTicketCreado(task, ctx);

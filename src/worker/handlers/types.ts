@@ -15,5 +15,23 @@ export interface HandlerContext {
   keys: QueueKeys;
 }
 
-/** Runs one validated task; returns its `resultado`, throws TaskError. */
-export type Handler<T> = (task: T, ctx: HandlerContext) => Promise<unknown>;
+/**
+ * Runs one validated task; returns its `resultado`, throws TaskError. A
+ * handler whose work rides on the acknowledgement returns DeferredDeletes
+ * at once, without a promise (no timeout to watch, nothing to await).
+ */
+export type Handler<T> = (
+  task: T,
+  ctx: HandlerContext,
+) => Promise<unknown> | DeferredDeletes;
+
+/**
+ * A handler's result whose Redis work rides on the task's acknowledgement:
+ * the keys are UNLINKed by the same script that records the outcome, so a
+ * batch of such tasks costs one request, and a key is deleted exactly when
+ * its task's record is written. The record's `resultado` is
+ * `{ claves, borradas }`, `borradas` being how many of the keys existed.
+ */
+export class DeferredDeletes {
+  constructor(readonly claves: string[]) {}
+}
