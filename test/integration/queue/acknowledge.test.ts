@@ -135,6 +135,128 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
       expect(await readList(queue, keys.pending)).toEqual([raws[0]]);
     });
 
+    it("deletes an outcome's keys in the step that records it and writes how many existed", async () => {
+      const cache = `${keys.prefix.replace(/:/g, "_")}:cache`;
+      await transport.command("MSET", `${cache}:a`, "1", `${cache}:b`, "2");
+      const { worker, raws } = await claimed("a", "b");
+      const acks: Ack[] = [
+        {
+          kind: "procesada",
+          raw: raws[0]!,
+          record: { ...record("a"), resultado: { claves: 2, borradas: null } },
+          deletes: [`${cache}:a`, `${cache}:missing`],
+        },
+        {
+          kind: "procesada",
+          raw: raws[1]!,
+          record: { ...record("b"), resultado: { claves: 1, borradas: null } },
+          deletes: [`${cache}:b`],
+        },
+      ];
+
+      expect(await worker.acknowledge(acks)).toBe(0);
+
+      const done = await readRecords(queue, keys.processed);
+      expect(done.map((r) => [r.id, r.resultado])).toEqual([
+        ["b", { claves: 1, borradas: 1 }],
+        ["a", { claves: 2, borradas: 1 }],
+      ]);
+      expect(acks.map((ack) => ack.record.resultado)).toEqual([
+        { claves: 2, borradas: 1 },
+        { claves: 1, borradas: 1 },
+      ]);
+      expect(
+        await transport.command("EXISTS", `${cache}:a`, `${cache}:b`),
+      ).toBe(0);
+    });
+
+    it("deletes nothing for an outcome it skips", async () => {
+      const cache = `${keys.prefix.replace(/:/g, "_")}:cache`;
+      await transport.command("SET", `${cache}:kept`, "1");
+      const { worker, raws } = await claimed("a");
+      await transport.command("LREM", keys.inFlight("w1"), 1, raws[0]!);
+
+      const skipped = await worker.acknowledge([
+        {
+          kind: "procesada",
+          raw: raws[0]!,
+          record: { ...record("a"), resultado: { claves: 1, borradas: null } },
+          deletes: [`${cache}:kept`],
+        },
+      ]);
+
+      expect(skipped).toBe(1);
+      expect(await transport.command("EXISTS", `${cache}:kept`)).toBe(1);
+      await transport.command("DEL", `${cache}:kept`);
+    });
+
+    it("fills the count into the record even when the task's text holds the mark", async () => {
+      const tricky = "\u0000batchctl:borradas";
+      const { worker, raws } = await claimed("a");
+      const withMark = {
+        ...record("a"),
+        tarea: { id: "a", tipo: "limpiar_cache", claves: [tricky] },
+        resultado: { claves: 1, borradas: null },
+      };
+
+      await worker.acknowledge([
+        {
+          kind: "procesada",
+          raw: raws[0]!,
+          record: withMark,
+          deletes: [tricky],
+        },
+      ]);
+
+      const [done] = await readRecords(queue, keys.processed);
+      expect(done?.tarea).toEqual(withMark.tarea);
+      expect(done?.resultado).toEqual({ claves: 1, borradas: 0 });
+    });
+  });
+
+  describe("acknowledgeAndClaim", () => {
+    it("writes the outcomes and claims the next tasks in one request", async () => {
+      const { worker, raws } = await claimed("a");
+      const next = ["b", "c", "d"].map((id) =>
+        JSON.stringify({ id, tipo: "limpiar_cache" }),
+      );
+      await transport.command("RPUSH", keys.pending, ...next);
+      const before = transport.stats().requests;
+
+      const result = await worker.acknowledgeAndClaim(
+        [{ kind: "procesada", raw: raws[0]!, record: record("a") }],
+        2,
+      );
+
+      expect(transport.stats().requests - before).toBe(1);
+      expect(result).toEqual({ skipped: 0, claimed: next.slice(0, 2) });
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual(
+        next.slice(0, 2),
+      );
+      expect(await readList(queue, keys.pending)).toEqual(next.slice(2));
+      expect(
+        (await readRecords(queue, keys.processed)).map((r) => r.id),
+      ).toEqual(["a"]);
+    });
+
+    it("still writes the outcomes while paused, and claims nothing", async () => {
+      const { worker, raws } = await claimed("a");
+      await transport.command("RPUSH", keys.pending, "{}");
+      await transport.command("SET", keys.pause, "1");
+
+      const result = await worker.acknowledgeAndClaim(
+        [{ kind: "procesada", raw: raws[0]!, record: record("a") }],
+        5,
+      );
+
+      expect(result).toEqual({ skipped: 0, claimed: null });
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual([]);
+      expect(await readList(queue, keys.pending)).toEqual(["{}"]);
+      expect(await transport.command("LLEN", keys.processed)).toBe(1);
+    });
+  });
+
+  describe("acknowledge, capped", () => {
     it("keeps procesadas at its cap, newest first", async () => {
       const ids = Array.from({ length: 5 }, (_, i) => `t${i}`);
       const { raws } = await claimed(...ids);

@@ -11,7 +11,13 @@ import {
   readRecords,
   TRANSPORTS,
 } from "../../helpers/redis.js";
-import { drain, enqueue, pushRaw } from "../../helpers/worker.js";
+import { recordCommands } from "../../helpers/recording-transport.js";
+import {
+  createTestWorker,
+  drain,
+  enqueue,
+  pushRaw,
+} from "../../helpers/worker.js";
 
 const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
 
@@ -162,6 +168,40 @@ describe.each(CASES)("worker on %s over %s", (kind, transport) => {
     );
     expect(left).toBe(1);
     await queue.transport.command("DEL", `${p}:ab`);
+  });
+
+  it("deletes the keys of tasks finishing together in their acknowledgement, each with its own count", async () => {
+    const p = queue.keys.prefix.replace(/:/g, "_");
+    await queue.transport.command("MSET", `${p}:x`, "1", `${p}:y`, "2");
+    const tasks = [[`${p}:x`], [`${p}:x`, `${p}:y`], [`${p}:none`]];
+    const ids = await enqueue(
+      queue,
+      ...tasks.map((claves) => ({ tipo: "limpiar_cache", claves })),
+    );
+    const recording = recordCommands(queue.transport);
+    const worker = createTestWorker(
+      { ...queue, transport: recording },
+      backend.db,
+      { concurrency: 8 },
+    );
+    const announced = new Map<string, unknown>();
+    worker.events.on("task:finished", ({ record }) =>
+      announced.set(record.id, record.resultado),
+    );
+
+    await worker.run();
+
+    // Whichever task ran first found x; the three together deleted x and y.
+    const results = await Promise.all(
+      ids.map(async (id) => (await byId(id))?.resultado),
+    );
+    const deleted = results.map((r) => (r as { borradas: number }).borradas);
+    expect(deleted[0]! + deleted[1]!).toBe(2);
+    expect(deleted[2]).toBe(0);
+    expect(ids.map((id) => announced.get(id))).toEqual(results);
+    expect(await queue.transport.command("EXISTS", `${p}:x`, `${p}:y`)).toBe(0);
+    // No request of its own per task: the deletes ride on acknowledgements.
+    expect(recording.sent.filter(([name]) => name === "UNLINK")).toEqual([]);
   });
 
   it("refuses to purge keys of the queue itself", async () => {
