@@ -24,6 +24,8 @@ export interface Usage {
   user_s: number;
   system_s: number;
   max_rss_mb: number;
+  /** Event loop utilisation over the process's life (0..1). */
+  elu: number;
 }
 
 /** A running measured child. */

@@ -2,6 +2,7 @@
 // writes the process's own resource usage to BENCH_USAGE_FILE when it
 // exits, so CPU seconds and peak RSS come from the kernel, not from polls.
 import { writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 
 const file = process.env.BENCH_USAGE_FILE;
 if (file) {
@@ -15,6 +16,8 @@ if (file) {
         system_s: usage.systemCPUTime / 1e6,
         // maxRSS is in kilobytes.
         max_rss_mb: usage.maxRSS / 1024,
+        // Share of its life the event loop spent running code (0..1).
+        elu: performance.eventLoopUtilization().utilization,
       }),
     );
   });

@@ -16,12 +16,26 @@ import { median, progress, round, sleep, thousands } from "../lib/stats.js";
 const PREFIX = "cola:batch";
 const POLL_MS = 2;
 
+/** One side of scenario 2. */
+interface Contender {
+  tps: number;
+  runs_tps: number[];
+  /** CPU of its process per task (batchctl: Redis work included). */
+  cpu_us_per_task: number;
+}
+
+/** One run: tasks per second and CPU seconds of the process. */
+interface Run {
+  tps: number;
+  cpu_s: number;
+}
+
 /** What scenario 2 measured. */
 export interface DatabaseBoundResult {
   tasks: number;
   concurrency: number;
-  batchctl: { tps: number; runs_tps: number[] };
-  direct: { tps: number; runs_tps: number[] };
+  batchctl: Contender;
+  direct: Contender;
   /** batchctl's time over the direct time, minus 1, in percent. */
   overhead_pct: number;
   overhead_pct_pairs: number[];
@@ -32,7 +46,7 @@ async function batchctlRun(
   db: BenchDatabase,
   ids: string[],
   concurrency: number,
-): Promise<number> {
+): Promise<Run> {
   await redis.reset();
   await db.clearNotifications();
   const at = new Date().toISOString();
@@ -74,9 +88,11 @@ async function batchctlRun(
     if (t0 === undefined && pending < ids.length) t0 = now;
     if (failed > 0) throw new Error(`database-bound: ${failed} tasks failed`);
     if (done >= ids.length) {
-      const { code } = await worker.exited;
-      if (code !== 0) throw new Error(`batchctl exited with ${code}`);
-      return ids.length / ((now - (t0 ?? now)) / 1000);
+      const { code, usage } = await worker.exited;
+      if (code !== 0 || !usage) throw new Error(`batchctl exited with ${code}`);
+      const tps = ids.length / ((now - (t0 ?? now)) / 1000);
+      process.stderr.write(`batchctl elu ${usage.elu.toFixed(2)}\n`);
+      return { tps, cpu_s: usage.cpu_s };
     }
     if (worker.child.exitCode !== null) {
       throw new Error(`batchctl exited with ${done} of ${ids.length} done`);
@@ -89,7 +105,7 @@ async function directRun(
   db: BenchDatabase,
   idsFile: string,
   concurrency: number,
-): Promise<number> {
+): Promise<Run> {
   await db.clearNotifications();
   const child = startMeasured(
     benchWorker("direct-db"),
@@ -97,10 +113,12 @@ async function directRun(
     {},
   );
   const line = await child.waitForLine((l) => l.startsWith("{"));
-  await child.exited;
+  const { usage } = await child.exited;
   const { t0, t1, calls, failed } = JSON.parse(line) as Record<string, number>;
   if (failed) throw new Error(`direct: ${failed} calls failed`);
-  return (calls as number) / (((t1 as number) - (t0 as number)) / 1000);
+  const tps = (calls as number) / (((t1 as number) - (t0 as number)) / 1000);
+  process.stderr.write(`direct elu ${usage?.elu.toFixed(2)}\n`);
+  return { tps, cpu_s: usage?.cpu_s ?? Number.NaN };
 }
 
 /** Runs scenario 2: `rounds` pairs of `tasks` tasks each. */
@@ -114,8 +132,8 @@ export async function runDatabaseBound(
   const ids = await db.addTickets(tasks);
   const idsFile = join(tmpdir(), `batchctl-bench-ids-${process.pid}.txt`);
   await writeFile(idsFile, ids.join("\n"));
-  const batchctl: number[] = [];
-  const direct: number[] = [];
+  const batchctl: Run[] = [];
+  const direct: Run[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
       const runBatchctl = async () =>
@@ -131,26 +149,26 @@ export async function runDatabaseBound(
       }
       progress(
         `database-bound round ${round + 1}/${rounds}: batchctl ` +
-          `${thousands(batchctl.at(-1) ?? 0)}/s, direct ${thousands(direct.at(-1) ?? 0)}/s`,
+          `${thousands(batchctl.at(-1)?.tps ?? 0)}/s, ` +
+          `direct ${thousands(direct.at(-1)?.tps ?? 0)}/s`,
       );
     }
   } finally {
     await rm(idsFile, { force: true });
   }
   const overheads = batchctl.map(
-    (tps, i) => ((direct[i] as number) / tps - 1) * 100,
+    (run, i) => ((direct[i] as Run).tps / run.tps - 1) * 100,
   );
+  const contender = (runs: Run[]): Contender => ({
+    tps: round(median(runs.map((r) => r.tps)), 0),
+    runs_tps: runs.map((r) => round(r.tps, 0)),
+    cpu_us_per_task: round(median(runs.map((r) => (r.cpu_s / tasks) * 1e6)), 0),
+  });
   return {
     tasks,
     concurrency,
-    batchctl: {
-      tps: round(median(batchctl), 0),
-      runs_tps: batchctl.map((t) => round(t, 0)),
-    },
-    direct: {
-      tps: round(median(direct), 0),
-      runs_tps: direct.map((t) => round(t, 0)),
-    },
+    batchctl: contender(batchctl),
+    direct: contender(direct),
     overhead_pct: round(median(overheads), 1),
     overhead_pct_pairs: overheads.map((o) => round(o, 1)),
   };

@@ -19,6 +19,19 @@ const MAX_ARGS = 100;
  * more than 100 arguments.
  */
 export function buildFunctionCall(fn: string, argCount: number): string {
+  // The same few calls are built for every task: build each once.
+  const key = `${argCount}:${fn}`;
+  const cached = builtCalls.get(key);
+  if (cached !== undefined) return cached;
+  const sql = buildUncached(fn, argCount);
+  builtCalls.set(key, sql);
+  return sql;
+}
+
+/** SQL of the calls built so far; a handful (one per configured function). */
+const builtCalls = new Map<string, string>();
+
+function buildUncached(fn: string, argCount: number): string {
   if (!FUNCTION_NAME.test(fn)) {
     throw new ConfigError(
       `database function "${fn}" is not a name such as schema.function`,

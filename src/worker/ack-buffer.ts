@@ -1,6 +1,8 @@
 /**
  * Batches acknowledgements: outcomes that finish close together are written
- * in one MULTI, flushed on the next tick, so a record's latency stays low
+ * in one request. A batch goes out on the next tick when it is large or
+ * nothing else is running; outcomes of slow tasks finishing one by one wait
+ * up to ACK_TICK_MS to share a request. So a record's latency stays low
  * while a busy worker spends one round trip on many tasks.
  */
 import type { Ack } from "../queue/index.js";
@@ -14,10 +16,20 @@ const MAX_BATCH = 256;
  */
 const MAX_WRITES_IN_FLIGHT = 2;
 const MAX_RETRY_DELAY_MS = 2000;
+/**
+ * Longest an outcome waits for others while tasks are still running:
+ * short beside a record's expected latency, long beside a database call,
+ * so that slow tasks finishing one by one still share their requests.
+ */
+export const ACK_TICK_MS = 5;
 
 /** Options of `createAckBuffer`. */
 export interface AckBufferOptions {
   write(acks: Ack[]): Promise<void>;
+  /** Pending outcomes that are written at once, without waiting a tick. */
+  flushAt: number;
+  /** True while tasks run that may finish soon (outcomes may wait a tick). */
+  isBusy(): boolean;
   /** Called with each batch once it is durably written. */
   onWritten(acks: Ack[]): void;
   /** Called when a write failed; it is retried until it succeeds. */
@@ -41,7 +53,10 @@ function isTooLarge(error: unknown): boolean {
 /** Creates an acknowledgement buffer. */
 export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let pending: { ack: Ack; done: () => void }[] = [];
+  /** A flush is due on the next turn of the event loop. */
   let isScheduled = false;
+  /** A flush is due when ACK_TICK_MS have passed. */
+  let tick: NodeJS.Timeout | undefined;
   /** Batches being written now. */
   let writing = 0;
   let isAbandoned = false;
@@ -67,6 +82,18 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
     return false;
   };
 
+  /** Arranges the next flush of what is pending, now or on the tick. */
+  const schedule = () => {
+    if (isScheduled || pending.length === 0) return;
+    if (pending.length >= options.flushAt || !options.isBusy()) {
+      // Outcomes that finish in this turn of the event loop go out together.
+      isScheduled = true;
+      setImmediate(flush);
+      return;
+    }
+    tick ??= setTimeout(flush, ACK_TICK_MS);
+  };
+
   /** Writes one batch; then starts the next, if any is waiting. */
   const writeBatch = async (batch: typeof pending) => {
     const acks = batch.map((entry) => entry.ack);
@@ -75,11 +102,13 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
     if (!isWritten) return;
     options.onWritten(acks);
     for (const entry of batch) entry.done();
-    flush();
+    schedule();
   };
 
   /** Starts writes of what is pending, up to MAX_WRITES_IN_FLIGHT. */
   const flush = () => {
+    clearTimeout(tick);
+    tick = undefined;
     isScheduled = false;
     while (
       pending.length > 0 &&
@@ -96,11 +125,7 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
       return new Promise<void>((resolve) => {
         if (isAbandoned) return;
         pending.push({ ack, done: resolve });
-        // Outcomes that finish in this tick go out together.
-        if (!isScheduled) {
-          isScheduled = true;
-          setImmediate(flush);
-        }
+        schedule();
       });
     },
     get size() {
@@ -108,6 +133,7 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
     },
     abandon() {
       isAbandoned = true;
+      clearTimeout(tick);
       pending = [];
     },
   };

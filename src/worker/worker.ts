@@ -11,6 +11,7 @@ import type { Logger } from "../common/logger.js";
 import type { Database } from "../db/index.js";
 import type { Ack, WorkerInfo, WorkerQueue } from "../queue/index.js";
 import { createAckBuffer } from "./ack-buffer.js";
+import { createClaimAhead } from "./claim-ahead.js";
 import type { HandlerContext } from "./handlers/index.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { runTask } from "./run-task.js";
@@ -31,13 +32,6 @@ const RELEASE_TIMEOUT_MS = 2000;
  * claims more: short beside a REST round trip, long beside a quick task.
  */
 const CLAIM_GATHER_MS = 10;
-
-/**
- * A busy worker's tasks travel in this many batches, each claimed (and
- * then acknowledged with the next claim) by one request: while Redis runs
- * one batch's request, the worker runs the tasks of another.
- */
-const BATCHES_IN_FLIGHT = 2;
 
 /** Options of `createWorker`. */
 export interface WorkerOptions {
@@ -98,10 +92,15 @@ export function createWorker(options: WorkerOptions): Worker {
     recovered: 0,
     returned: 0,
   };
+  /** Claimed tasks waiting for a slot, oldest first. */
+  const ready: string[] = [];
+  /** Tasks whose handler runs now: at most --concurrency. */
+  let active = 0;
   /** Tasks from their start until their outcome is written. */
   const running = new Set<Promise<void>>();
-  /** Slots promised to claims whose reply has not come yet. */
+  /** Tasks promised to claims whose reply has not come yet. */
   let reserved = 0;
+  const claimAhead = createClaimAhead(options.concurrency);
   const startedAt = new Date().toISOString();
   let isStopping = false;
   let isAbandoned = false;
@@ -110,7 +109,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let redisFailures = 0;
   let pollDelayMs = options.timings.pollMs;
   let seenUncertain = queue.uncertainRequests();
-  /** Entries of our in-flight list that a running task owns, with counts. */
+  /** Entries of our in-flight list that a task of ours owns, with counts. */
   const held = new Map<string, number>();
   let requestsPerMin: number | undefined;
   let abandonTimer: NodeJS.Timeout | undefined;
@@ -123,7 +122,7 @@ export function createWorker(options: WorkerOptions): Worker {
     pid: process.pid,
     started_at: startedAt,
     concurrency: options.concurrency,
-    in_flight: running.size,
+    in_flight: running.size + ready.length,
     processed: totals.processed,
     failed: totals.failed,
     transport: options.transport,
@@ -148,12 +147,16 @@ export function createWorker(options: WorkerOptions): Worker {
     return delay;
   }
 
-  /** Slots neither running a task nor promised to a pending claim. */
-  const freeSlots = () => options.concurrency - running.size - reserved;
+  /** How many more tasks may be claimed now (see claim-ahead.ts). */
+  const room = () =>
+    claimAhead.capacity() - ready.length - running.size - reserved;
+
+  /** Whether claimed tasks may start (and more be claimed). */
+  const mayFetch = () => !isStopping && !isDatabaseDown;
 
   /**
-   * Claims up to `max` tasks with `claim`, holding their slots meanwhile
-   * so that two claims at once never take more than the free slots.
+   * Claims up to `max` tasks with `claim`, counting them as claimed
+   * meanwhile so that two claims at once never take more than the room.
    */
   async function claimInto<T>(
     max: number,
@@ -163,7 +166,7 @@ export function createWorker(options: WorkerOptions): Worker {
     reserved += max;
     try {
       const reply = await claim();
-      start(claimed(reply) ?? []);
+      accept(claimed(reply) ?? []);
       return reply;
     } finally {
       reserved -= max;
@@ -174,12 +177,12 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const acks = createAckBuffer({
     write: async (batch) => {
-      // This batch's slots free up in the same step: claim for them too,
-      // unless fetching has stopped (a stop, or the database away).
+      // This batch leaves in the same step: claim for its room too, up to
+      // one batch, unless fetching has stopped (a stop, the database away).
       const max =
-        isStopping || isDatabaseDown || isAdopting
-          ? 0
-          : freeSlots() + batch.length;
+        mayFetch() && !isAdopting
+          ? Math.min(room() + batch.length, options.concurrency)
+          : 0;
       const { skipped } = await claimInto(
         max,
         () => queue.acknowledgeAndClaim(batch, max),
@@ -193,6 +196,9 @@ export function createWorker(options: WorkerOptions): Worker {
         );
       }
     },
+    // Half a batch goes at once; a trickle of slow tasks shares a tick.
+    flushAt: Math.ceil(options.concurrency / 2),
+    isBusy: () => active > 0,
     onWritten: (batch) => batch.forEach(announce),
     onWriteError: (error, attempt) =>
       log.warn({ err: toError(error), attempt }, "writing outcomes failed"),
@@ -233,29 +239,48 @@ export function createWorker(options: WorkerOptions): Worker {
     });
   }
 
-  function start(raws: string[]): void {
+  /** Takes claimed tasks in: they start as slots free up. */
+  function accept(raws: string[]): void {
     if (raws.length === 0) return;
     pollDelayMs = options.timings.pollMs;
     events.emit("task:claimed", { worker: id, count: raws.length });
     for (const raw of raws) {
       held.set(raw, (held.get(raw) ?? 0) + 1);
-      const task = (async () => {
-        const run = await runTask(raw, {
-          worker: id,
-          policy: options.policy,
-          taskTimeoutMs: options.taskTimeoutMs,
-          ctx: options.ctx,
-        });
-        if (run.isDatabaseDown) markDatabaseDown(run.ack.record.error?.mensaje);
-        await acks.add(run.ack);
-        release(raw);
-      })();
-      running.add(task);
-      void task.finally(() => {
-        running.delete(task);
-        wake.notify();
-      });
+      ready.push(raw);
     }
+    startReady();
+  }
+
+  /** Starts waiting tasks while slots are free and fetching goes on. */
+  function startReady(): void {
+    while (active < options.concurrency && ready.length > 0 && mayFetch()) {
+      start(ready.shift() as string);
+    }
+  }
+
+  function start(raw: string): void {
+    active++;
+    const task = (async () => {
+      const run = await runTask(raw, {
+        worker: id,
+        policy: options.policy,
+        taskTimeoutMs: options.taskTimeoutMs,
+        ctx: options.ctx,
+      });
+      // The slot is free as soon as the handler is: the next task starts
+      // while this outcome is being written.
+      active--;
+      claimAhead.observe(run.ack.record.duracion_ms);
+      if (run.isDatabaseDown) markDatabaseDown(run.ack.record.error?.mensaje);
+      startReady();
+      await acks.add(run.ack);
+      release(raw);
+    })();
+    running.add(task);
+    void task.finally(() => {
+      running.delete(task);
+      wake.notify();
+    });
   }
 
   function release(raw: string): void {
@@ -293,7 +318,7 @@ export function createWorker(options: WorkerOptions): Worker {
       { count: orphans.length },
       "starting tasks claimed by a request whose reply was lost",
     );
-    start(orphans);
+    accept(orphans);
   }
 
   function markDatabaseDown(reason = "unreachable"): void {
@@ -314,6 +339,7 @@ export function createWorker(options: WorkerOptions): Worker {
         isDatabaseDown = false;
         log.info("database reachable again; fetching resumed");
         events.emit("connection:restored", { service: "postgres" });
+        startReady();
         return;
       } catch {
         // Still down: keep waiting; the first failure was already logged.
@@ -346,7 +372,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function isDrained(): Promise<boolean> {
-    if (running.size > 0 || acks.size > 0) return false;
+    if (running.size > 0 || acks.size > 0 || ready.length > 0) return false;
     return (await queue.remainingWork()) === 0;
   }
 
@@ -358,7 +384,7 @@ export function createWorker(options: WorkerOptions): Worker {
         await waitForDatabase();
         continue;
       }
-      let free = freeSlots();
+      let free = Math.min(room(), options.concurrency);
       if (free <= 0) {
         await wake.wait();
         continue;
@@ -368,10 +394,10 @@ export function createWorker(options: WorkerOptions): Worker {
         running.size > 0 &&
         free < options.concurrency / 2
       ) {
-        // Each claim is an HTTP request: let a few more slots free up so
-        // that one claim fills several of them.
+        // Each claim is an HTTP request: let a few more tasks finish so
+        // that one claim brings several.
         await sleep(CLAIM_GATHER_MS);
-        free = freeSlots();
+        free = Math.min(room(), options.concurrency);
         if (free <= 0) continue;
       }
       try {
@@ -380,13 +406,9 @@ export function createWorker(options: WorkerOptions): Worker {
           await adoptOrphans();
           continue;
         }
-        const max = Math.min(
-          free,
-          Math.ceil(options.concurrency / BATCHES_IN_FLIGHT),
-        );
         const claimed = await claimInto(
-          max,
-          () => queue.claim(max),
+          free,
+          () => queue.claim(free),
           (reply) => reply,
         );
         redisFailures = 0;

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Ack } from "../../../src/queue/index.js";
+import {
+  ACK_TICK_MS,
+  createAckBuffer,
+} from "../../../src/worker/ack-buffer.js";
+
+const ack = (id: string): Ack => ({
+  kind: "procesada",
+  raw: id,
+  record: {
+    id,
+    tipo: "limpiar_cache",
+    intentos: 1,
+    encolada_en: null,
+    iniciada_en: "",
+    terminada_en: "",
+    duracion_ms: 0,
+    worker: "w",
+  },
+});
+
+/** A buffer whose writes wait until the test releases them. */
+function setup(opts: { flushAt?: number; isBusy?: boolean } = {}) {
+  const writes: { ids: string[]; release: () => void }[] = [];
+  let isBusy = opts.isBusy ?? false;
+  const buffer = createAckBuffer({
+    write: (acks) =>
+      new Promise<void>((resolve) => {
+        writes.push({ ids: acks.map((a) => a.record.id), release: resolve });
+      }),
+    flushAt: opts.flushAt ?? 4,
+    isBusy: () => isBusy,
+    onWritten: () => undefined,
+    onWriteError: () => undefined,
+  });
+  return {
+    buffer,
+    writes,
+    setBusy: (value: boolean) => (isBusy = value),
+  };
+}
+
+describe("ack buffer", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("writes outcomes of one turn together, at once when nothing else runs", async () => {
+    const { buffer, writes } = setup();
+    void buffer.add(ack("a"));
+    void buffer.add(ack("b"));
+
+    await vi.advanceTimersToNextTimerAsync();
+
+    expect(writes.map((w) => w.ids)).toEqual([["a", "b"]]);
+  });
+
+  it("lets a trickle of outcomes wait one tick while tasks still run", async () => {
+    const { buffer, writes } = setup({ isBusy: true });
+    void buffer.add(ack("a"));
+    await vi.advanceTimersByTimeAsync(ACK_TICK_MS - 1);
+    void buffer.add(ack("b"));
+    expect(writes).toEqual([]);
+
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(writes.map((w) => w.ids)).toEqual([["a", "b"]]);
+  });
+
+  it("writes a full batch at once even while tasks run", async () => {
+    const { buffer, writes } = setup({ isBusy: true, flushAt: 3 });
+    for (const id of ["a", "b", "c"]) void buffer.add(ack(id));
+
+    await vi.advanceTimersToNextTimerAsync();
+
+    expect(writes.map((w) => w.ids)).toEqual([["a", "b", "c"]]);
+  });
+
+  it("keeps at most two writes in flight, and resolves each add once written", async () => {
+    const { buffer, writes } = setup({ flushAt: 1 });
+    const done: string[] = [];
+    for (const id of ["a", "b", "c"]) {
+      void buffer.add(ack(id)).then(() => done.push(id));
+      await vi.advanceTimersToNextTimerAsync();
+    }
+    expect(writes.map((w) => w.ids)).toEqual([["a"], ["b"]]);
+    expect(buffer.size).toBe(1);
+
+    writes[0]!.release();
+    await vi.advanceTimersToNextTimerAsync();
+
+    expect(done).toEqual(["a"]);
+    expect(writes.map((w) => w.ids)).toEqual([["a"], ["b"], ["c"]]);
+  });
+});
