@@ -156,8 +156,9 @@ export function printReport(report: Report): void {
       `batchctl ${thousands(d.batchctl.tps)}/s (${d.batchctl.runs_tps.map(thousands).join(" ")}), ` +
         `direct pg pool ${thousands(d.direct.tps)}/s (${d.direct.runs_tps.map(thousands).join(" ")}): ` +
         `overhead ${d.overhead_pct}% (rounds ${d.overhead_pct_pairs.join(" ")})`,
-      `CPU per task of the process (start included): batchctl ${d.batchctl.cpu_us_per_task} µs, ` +
-        `direct ${d.direct.cpu_us_per_task} µs`,
+      `per task, CPU of the process (start included): batchctl ${d.batchctl.cpu_us_per_task} µs, ` +
+        `direct ${d.direct.cpu_us_per_task} µs; event loop busy: ` +
+        `batchctl ${d.batchctl.event_loop_busy}, direct ${d.direct.event_loop_busy}`,
     );
   }
 

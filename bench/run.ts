@@ -54,6 +54,8 @@ interface Plan {
   rss: [small: number, large: number];
   restTasks: number;
   restPickupSeconds: number;
+  /** Runs of a worker on an empty queue (its start-up CPU). */
+  idleRuns: number;
 }
 
 const FULL: Plan = {
@@ -68,21 +70,23 @@ const FULL: Plan = {
   rss: [10_000, 1_000_000],
   restTasks: 10_000,
   restPickupSeconds: 4,
+  idleRuns: 3,
 };
 
 /** Under two minutes on the 2-core machine: smaller sizes, same rounds. */
 const QUICK: Plan = {
   redisBound: [
-    [1, 2_000],
-    [8, 5_000],
-    [32, 10_000],
+    [1, 1_000],
+    [8, 3_000],
+    [32, 6_000],
   ],
-  databaseTasks: 3_000,
-  pickupSeconds: 2,
-  costTasks: 5_000,
-  rss: [10_000, 100_000],
-  restTasks: 2_000,
-  restPickupSeconds: 2,
+  databaseTasks: 2_000,
+  pickupSeconds: 1.5,
+  costTasks: 3_000,
+  rss: [10_000, 50_000],
+  restTasks: 1_000,
+  restPickupSeconds: 1.5,
+  idleRuns: 2,
 };
 
 const SCENARIOS = ["redis", "db", "pickup", "cost", "rest"] as const;
@@ -191,7 +195,13 @@ try {
     );
   }
   if (args.only.has("cost") && c32) {
-    report.cost = await runCost(redis, systems, plan.costTasks, c32.systems);
+    report.cost = await runCost(
+      redis,
+      systems,
+      plan.costTasks,
+      c32.systems,
+      plan.idleRuns,
+    );
     report.rss = await runRss(redis, batchctl, ...plan.rss);
   }
   if (args.only.has("rest")) {

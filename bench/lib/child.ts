@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const PRELOAD = fileURLToPath(new URL("./usage-preload.mjs", import.meta.url));
-/** The built binary, as users run it. */
-export const CLI = fileURLToPath(
-  new URL("../../dist/src/cli.js", import.meta.url),
-);
+/** The built binary, as users run it (BENCH_CLI: another build's). */
+export const CLI =
+  process.env.BENCH_CLI ??
+  fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 /** A bench worker written in TypeScript, run through tsx. */
 export const benchWorker = (name: string) =>
   fileURLToPath(new URL(`../workers/${name}.ts`, import.meta.url));

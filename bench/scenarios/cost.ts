@@ -18,7 +18,6 @@ import { median, progress, round, sleep, thousands } from "../lib/stats.js";
 import type { RedisBoundSystem, SystemName } from "../lib/systems.js";
 import type { SystemRuns } from "./redis-bound.js";
 
-const BASELINE_RUNS = 3;
 const POLL_MS = 20;
 
 /** Cost figures of one system. */
@@ -52,9 +51,10 @@ const perTask = (calls: Map<string, number> | undefined, tasks: number) =>
 async function idleStartCpu(
   redis: BenchRedis,
   system: RedisBoundSystem,
+  runs: number,
 ): Promise<number> {
   const cpu: number[] = [];
-  for (let run = 0; run < BASELINE_RUNS; run++) {
+  for (let run = 0; run < runs; run++) {
     await redis.reset();
     const worker = system.start({ concurrency: 32, drain: true, keep: 1 });
     await system.ready(worker);
@@ -74,6 +74,7 @@ export async function runCost(
   systems: RedisBoundSystem[],
   tasks: number,
   c32: Record<SystemName, SystemRuns>,
+  idleRuns: number,
 ): Promise<Record<SystemName, SystemCost>> {
   const costs: Partial<Record<SystemName, SystemCost>> = {};
   for (const system of systems) {
@@ -81,7 +82,7 @@ export async function runCost(
       concurrency: 32,
       monitor: true,
     });
-    const idle = await idleStartCpu(redis, system);
+    const idle = await idleStartCpu(redis, system, idleRuns);
     const runs = c32[system.name].results;
     const cpuPerTask = median(
       runs.map((run) => ((run.usage?.cpu_s ?? Number.NaN) - idle) / run.tasks),

@@ -22,12 +22,15 @@ interface Contender {
   runs_tps: number[];
   /** CPU of its process per task (batchctl: Redis work included). */
   cpu_us_per_task: number;
+  /** Share of the process's life its event loop was busy (0..1). */
+  event_loop_busy: number;
 }
 
-/** One run: tasks per second and CPU seconds of the process. */
+/** One run: tasks per second, CPU seconds and event loop use of the process. */
 interface Run {
   tps: number;
   cpu_s: number;
+  elu: number;
 }
 
 /** What scenario 2 measured. */
@@ -91,8 +94,7 @@ async function batchctlRun(
       const { code, usage } = await worker.exited;
       if (code !== 0 || !usage) throw new Error(`batchctl exited with ${code}`);
       const tps = ids.length / ((now - (t0 ?? now)) / 1000);
-      process.stderr.write(`batchctl elu ${usage.elu.toFixed(2)}\n`);
-      return { tps, cpu_s: usage.cpu_s };
+      return { tps, cpu_s: usage.cpu_s, elu: usage.elu };
     }
     if (worker.child.exitCode !== null) {
       throw new Error(`batchctl exited with ${done} of ${ids.length} done`);
@@ -117,8 +119,11 @@ async function directRun(
   const { t0, t1, calls, failed } = JSON.parse(line) as Record<string, number>;
   if (failed) throw new Error(`direct: ${failed} calls failed`);
   const tps = (calls as number) / (((t1 as number) - (t0 as number)) / 1000);
-  process.stderr.write(`direct elu ${usage?.elu.toFixed(2)}\n`);
-  return { tps, cpu_s: usage?.cpu_s ?? Number.NaN };
+  return {
+    tps,
+    cpu_s: usage?.cpu_s ?? Number.NaN,
+    elu: usage?.elu ?? Number.NaN,
+  };
 }
 
 /** Runs scenario 2: `rounds` pairs of `tasks` tasks each. */
@@ -163,6 +168,7 @@ export async function runDatabaseBound(
     tps: round(median(runs.map((r) => r.tps)), 0),
     runs_tps: runs.map((r) => round(r.tps, 0)),
     cpu_us_per_task: round(median(runs.map((r) => (r.cpu_s / tasks) * 1e6)), 0),
+    event_loop_busy: round(median(runs.map((r) => r.elu))),
   });
   return {
     tasks,

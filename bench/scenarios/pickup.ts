@@ -22,7 +22,7 @@ import {
 
 const WARMUP_SHARE = 0.1;
 /** Time given to a started worker to open its connections. */
-const SETTLE_MS = 500;
+const SETTLE_MS = 300;
 const DONE_TIMEOUT_MS = 60_000;
 
 /** Latencies of one run. */
