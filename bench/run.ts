@@ -81,11 +81,11 @@ const QUICK: Plan = {
     [32, 6_000],
   ],
   databaseTasks: 2_000,
-  pickupSeconds: 1.5,
+  pickupSeconds: 1,
   costTasks: 3_000,
-  rss: [10_000, 50_000],
+  rss: [10_000, 30_000],
   restTasks: 1_000,
-  restPickupSeconds: 1.5,
+  restPickupSeconds: 1,
   idleRuns: 2,
 };
 

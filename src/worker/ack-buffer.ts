@@ -8,7 +8,7 @@
 import type { Ack } from "../queue/index.js";
 import { sleep } from "./signal.js";
 
-/** Most acknowledgements written in one transaction. */
+/** Most acknowledgements written in one request. */
 const MAX_BATCH = 256;
 /**
  * Batches written at once: while Redis runs one, the worker prepares the
@@ -28,6 +28,8 @@ export interface AckBufferOptions {
   write(acks: Ack[]): Promise<void>;
   /** Pending outcomes that are written at once, without waiting a tick. */
   flushAt: number;
+  /** Most outcomes per request (at most MAX_BATCH). */
+  batchSize: number;
   /** True while tasks run that may finish soon (outcomes may wait a tick). */
   isBusy(): boolean;
   /** Called with each batch once it is durably written. */
@@ -59,6 +61,7 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let tick: NodeJS.Timeout | undefined;
   /** Batches being written now. */
   let writing = 0;
+  const batchSize = Math.max(1, Math.min(options.batchSize, MAX_BATCH));
   let isAbandoned = false;
 
   const writeWithRetry = async (acks: Ack[]): Promise<boolean> => {
@@ -116,7 +119,7 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
       !isAbandoned
     ) {
       writing++;
-      void writeBatch(pending.splice(0, MAX_BATCH));
+      void writeBatch(pending.splice(0, batchSize));
     }
   };
 

@@ -100,6 +100,11 @@ export function createWorker(options: WorkerOptions): Worker {
   const running = new Set<Promise<void>>();
   /** Tasks promised to claims whose reply has not come yet. */
   let reserved = 0;
+  /**
+   * Tasks whose outcome is being written: they leave in the step whose
+   * claim brings their replacements, so they count as gone already.
+   */
+  let acking = 0;
   const claimAhead = createClaimAhead(options.concurrency);
   const startedAt = new Date().toISOString();
   let isStopping = false;
@@ -149,7 +154,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /** How many more tasks may be claimed now (see claim-ahead.ts). */
   const room = () =>
-    claimAhead.capacity() - ready.length - running.size - reserved;
+    claimAhead.capacity() - ready.length - (running.size - acking) - reserved;
 
   /** Whether claimed tasks may start (and more be claimed). */
   const mayFetch = () => !isStopping && !isDatabaseDown;
@@ -179,15 +184,19 @@ export function createWorker(options: WorkerOptions): Worker {
     write: async (batch) => {
       // This batch leaves in the same step: claim for its room too, up to
       // one batch, unless fetching has stopped (a stop, the database away).
-      const max =
-        mayFetch() && !isAdopting
-          ? Math.min(room() + batch.length, options.concurrency)
-          : 0;
-      const { skipped } = await claimInto(
-        max,
-        () => queue.acknowledgeAndClaim(batch, max),
-        (reply) => reply.claimed,
-      );
+      acking += batch.length;
+      let skipped: number;
+      try {
+        const max =
+          mayFetch() && !isAdopting ? Math.min(room(), options.concurrency) : 0;
+        ({ skipped } = await claimInto(
+          max,
+          () => queue.acknowledgeAndClaim(batch, max),
+          (reply) => reply.claimed,
+        ));
+      } finally {
+        acking -= batch.length;
+      }
       if (skipped > 0) {
         log.warn(
           { skipped },
@@ -198,6 +207,8 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     // Half a batch goes at once; a trickle of slow tasks shares a tick.
     flushAt: Math.ceil(options.concurrency / 2),
+    // One batch per request, so that two batches travel side by side.
+    batchSize: options.concurrency,
     isBusy: () => active > 0,
     onWritten: (batch) => batch.forEach(announce),
     onWriteError: (error, attempt) =>
