@@ -21,7 +21,9 @@ const ack = (id: string): Ack => ({
 });
 
 /** A buffer whose writes wait until the test releases them. */
-function setup(opts: { flushAt?: number; isBusy?: boolean } = {}) {
+function setup(
+  opts: { flushAt?: number; isBusy?: boolean; batchSize?: number } = {},
+) {
   const writes: { ids: string[]; release: () => void }[] = [];
   let isBusy = opts.isBusy ?? false;
   const buffer = createAckBuffer({
@@ -30,6 +32,7 @@ function setup(opts: { flushAt?: number; isBusy?: boolean } = {}) {
         writes.push({ ids: acks.map((a) => a.record.id), release: resolve });
       }),
     flushAt: opts.flushAt ?? 4,
+    batchSize: opts.batchSize ?? 256,
     isBusy: () => isBusy,
     onWritten: () => undefined,
     onWriteError: () => undefined,
@@ -74,6 +77,19 @@ describe("ack buffer", () => {
     await vi.advanceTimersToNextTimerAsync();
 
     expect(writes.map((w) => w.ids)).toEqual([["a", "b", "c"]]);
+  });
+
+  it("writes at most batchSize outcomes per request, two requests at once", async () => {
+    const { buffer, writes } = setup({ batchSize: 2 });
+    for (const id of ["a", "b", "c", "d", "e"]) void buffer.add(ack(id));
+
+    await vi.advanceTimersToNextTimerAsync();
+
+    expect(writes.map((w) => w.ids)).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
+    expect(buffer.size).toBe(1);
   });
 
   it("keeps at most two writes in flight, and resolves each add once written", async () => {
