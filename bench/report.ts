@@ -166,12 +166,13 @@ export function printReport(report: Report): void {
     lines.push(
       "",
       "3. Pickup latency, enqueue to start, open-loop producer at half capacity, concurrency 32",
-      "             rate/s  samples  p50 ms  p99 ms  max ms   (median of the rounds)",
+      "             rate/s  samples  p50 ms  p99 ms  max ms  loop delay p99  longest GC  (medians)",
     );
     for (const [name, p] of Object.entries(report.pickup)) {
       lines.push(
         `${name.padEnd(10)} ${rate(p.rate_per_s)} ${pad(thousands(p.samples), 8)} ` +
           `${pad(p.pickup_p50_ms, 7)} ${pad(p.pickup_p99_ms, 7)} ${pad(p.pickup_max_ms, 7)}` +
+          `${pad(p.loop_delay_p99_ms, 16)} ${pad(p.gc_longest_ms, 11)}` +
           `   p99 per round: ${p.runs.map((r) => r.pickup_p99_ms).join(" ")}`,
       );
     }

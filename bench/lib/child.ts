@@ -26,6 +26,10 @@ export interface Usage {
   max_rss_mb: number;
   /** Event loop utilisation over the process's life (0..1). */
   elu: number;
+  /** With BENCH_LOOP_DELAY=1: event loop delay and longest GC pause. */
+  loop_delay_p99_ms?: number;
+  loop_delay_max_ms?: number;
+  gc_longest_ms?: number;
 }
 
 /** A running measured child. */

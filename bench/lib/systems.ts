@@ -39,7 +39,7 @@ export interface StartOptions {
   drain: boolean;
   /** Records batchctl keeps (`--keep-processed`): all of them, to count. */
   keep: number;
-  /** Extra environment (REST endpoint for batchctl). */
+  /** Extra environment (REST endpoint for batchctl, BENCH_LOOP_DELAY). */
   env?: Record<string, string>;
 }
 
@@ -224,7 +224,7 @@ export function createBullmq(redis: Redis, redisUrl: string): RedisBoundSystem {
       startMeasured(
         benchWorker("bullmq"),
         [redisUrl, BULLMQ_PREFIX, BULLMQ_QUEUE, String(options.concurrency)],
-        {},
+        { ...options.env },
       ),
     async ready(child) {
       await child.waitForLine((line) => line === "ready");

@@ -1,13 +1,35 @@
 // Preloaded into every process the bench measures (`node --import`):
 // writes the process's own resource usage to BENCH_USAGE_FILE when it
 // exits, so CPU seconds and peak RSS come from the kernel, not from polls.
+// With BENCH_LOOP_DELAY=1 it also samples the event loop's delay (every
+// millisecond) and the longest garbage collection pause, which explain a
+// latency tail that the queue's own round trips do not.
 import { writeFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
+import {
+  monitorEventLoopDelay,
+  performance,
+  PerformanceObserver,
+} from "node:perf_hooks";
 
 const file = process.env.BENCH_USAGE_FILE;
+const delays =
+  process.env.BENCH_LOOP_DELAY === "1"
+    ? monitorEventLoopDelay({ resolution: 1 })
+    : undefined;
+let longestGcMs = 0;
+if (delays) {
+  delays.enable();
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      longestGcMs = Math.max(longestGcMs, entry.duration);
+    }
+  }).observe({ entryTypes: ["gc"] });
+}
+
 if (file) {
   process.on("exit", () => {
     const usage = process.resourceUsage();
+    const ms = (ns) => Math.round(ns / 1e5) / 10;
     writeFileSync(
       file,
       JSON.stringify({
@@ -18,6 +40,11 @@ if (file) {
         max_rss_mb: usage.maxRSS / 1024,
         // Share of its life the event loop spent running code (0..1).
         elu: performance.eventLoopUtilization().utilization,
+        ...(delays && {
+          loop_delay_p99_ms: ms(delays.percentile(99)),
+          loop_delay_max_ms: ms(delays.max),
+          gc_longest_ms: Math.round(longestGcMs * 10) / 10,
+        }),
       }),
     );
   });

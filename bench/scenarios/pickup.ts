@@ -32,6 +32,9 @@ export interface PickupRun {
   pickup_p50_ms: number;
   pickup_p99_ms: number;
   pickup_max_ms: number;
+  /** The worker's event loop delay (p99) and its longest GC pause. */
+  loop_delay_p99_ms: number;
+  gc_longest_ms: number;
 }
 
 /** Medians over the runs of one system. */
@@ -114,7 +117,7 @@ export async function measurePickup(
     concurrency: 32,
     drain: false,
     keep: total,
-    ...(env ? { env } : {}),
+    env: { BENCH_LOOP_DELAY: "1", ...env },
   });
   try {
     await system.ready(worker);
@@ -130,7 +133,7 @@ export async function measurePickup(
     worker.child.kill("SIGTERM");
   }
   const latencies = await read(redis, worker);
-  await worker.exited;
+  const { usage } = await worker.exited;
 
   const kept = latencies
     .filter((l) => l.index >= total * WARMUP_SHARE)
@@ -141,6 +144,8 @@ export async function measurePickup(
     pickup_p50_ms: percentile(kept, 50),
     pickup_p99_ms: percentile(kept, 99),
     pickup_max_ms: Math.max(...kept),
+    loop_delay_p99_ms: usage?.loop_delay_p99_ms ?? Number.NaN,
+    gc_longest_ms: usage?.gc_longest_ms ?? Number.NaN,
   };
 }
 
@@ -153,6 +158,8 @@ export function summarisePickup(runs: PickupRun[]): PickupResult {
     pickup_p50_ms: of("pickup_p50_ms"),
     pickup_p99_ms: of("pickup_p99_ms"),
     pickup_max_ms: of("pickup_max_ms"),
+    loop_delay_p99_ms: of("loop_delay_p99_ms"),
+    gc_longest_ms: of("gc_longest_ms"),
     runs,
   };
 }
@@ -174,7 +181,8 @@ export async function runPickup(
       runs.get(system.name)?.push(run);
       progress(
         `pickup round ${round + 1}/${rounds} ${system.name} at ${run.rate_per_s}/s: ` +
-          `p50 ${run.pickup_p50_ms} ms, p99 ${run.pickup_p99_ms} ms, max ${run.pickup_max_ms} ms`,
+          `p50 ${run.pickup_p50_ms} ms, p99 ${run.pickup_p99_ms} ms, max ${run.pickup_max_ms} ms; ` +
+          `worker loop delay p99 ${run.loop_delay_p99_ms} ms, longest GC ${run.gc_longest_ms} ms`,
       );
     }
   }
