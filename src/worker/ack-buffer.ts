@@ -12,8 +12,9 @@ const MAX_RETRY_DELAY_MS = 2000;
 
 /** Options of `createAckBuffer`. */
 export interface AckBufferOptions {
-  write(acks: Ack[]): Promise<void>;
-  /** Called with each batch once it is durably written. */
+  /** Writes a batch; returns the acknowledgements that were recorded. */
+  write(acks: Ack[]): Promise<Ack[]>;
+  /** Called with what `write` recorded, once it is durably written. */
   onWritten(acks: Ack[]): void;
   /** Called when a write failed; it is retried until it succeeds. */
   onWriteError(error: unknown, attempt: number): void;
@@ -39,34 +40,33 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let isFlushing = false;
   let isAbandoned = false;
 
-  const writeWithRetry = async (acks: Ack[]): Promise<boolean> => {
+  /** The recorded acknowledgements, or undefined once abandoned. */
+  const writeWithRetry = async (acks: Ack[]): Promise<Ack[] | undefined> => {
     for (let attempt = 1; !isAbandoned; attempt++) {
       try {
-        await options.write(acks);
-        return true;
+        return await options.write(acks);
       } catch (error) {
         if (isTooLarge(error) && acks.length > 1) {
           // A REST endpoint caps the request size: write the halves apart.
           const half = Math.ceil(acks.length / 2);
-          return (
-            (await writeWithRetry(acks.slice(0, half))) &&
-            (await writeWithRetry(acks.slice(half)))
-          );
+          const first = await writeWithRetry(acks.slice(0, half));
+          const second = first && (await writeWithRetry(acks.slice(half)));
+          return second && [...first, ...second];
         }
         options.onWriteError(error, attempt);
         await sleep(Math.min(100 * 2 ** attempt, MAX_RETRY_DELAY_MS));
       }
     }
-    return false;
+    return undefined;
   };
 
   const flush = async () => {
     isFlushing = true;
     while (pending.length > 0 && !isAbandoned) {
       const batch = pending.splice(0, MAX_BATCH);
-      const acks = batch.map((entry) => entry.ack);
-      if (!(await writeWithRetry(acks))) break;
-      options.onWritten(acks);
+      const written = await writeWithRetry(batch.map((entry) => entry.ack));
+      if (!written) break;
+      options.onWritten(written);
       for (const entry of batch) entry.done();
     }
     isFlushing = false;

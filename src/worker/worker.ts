@@ -32,6 +32,9 @@ const RELEASE_TIMEOUT_MS = 2000;
  */
 const CLAIM_GATHER_MS = 10;
 
+/** Ids named in one "outcomes not recorded" warning. */
+const MAX_LOGGED_IDS = 20;
+
 /** Options of `createWorker`. */
 export interface WorkerOptions {
   id: string;
@@ -139,16 +142,20 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const acks = createAckBuffer({
     write: async (batch) => {
-      const skipped = await queue.acknowledge(batch);
-      if (skipped > 0) {
+      const skipped = new Set(await queue.acknowledge(batch));
+      if (skipped.size > 0) {
+        const ids = [...skipped].map((ack) => ack.record.id);
         log.warn(
-          { skipped },
+          { skipped: skipped.size, ids: ids.slice(0, MAX_LOGGED_IDS) },
           "outcomes not recorded: their tasks were no longer in flight here " +
             "(already recorded, or returned to the queue after a lost heartbeat)",
         );
       }
+      // Only what was written is announced: a skipped task is someone
+      // else's now, and its outcome will be that worker's.
+      return batch.filter((ack) => !skipped.has(ack));
     },
-    onWritten: (batch) => batch.forEach(announce),
+    onWritten: (written) => written.forEach(announce),
     onWriteError: (error, attempt) =>
       log.warn({ err: toError(error), attempt }, "writing outcomes failed"),
   });

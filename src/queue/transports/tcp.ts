@@ -29,6 +29,15 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 /** One-shot commands give up after this many reconnection attempts. */
 const ONE_SHOT_RECONNECTS = 2;
 const CONNECT_TIMEOUT_MS = 3000;
+/**
+ * Replies that refuse the login: a wrong password or user, none given to
+ * a server that wants one, or one given to a server that has none.
+ */
+const AUTH_REFUSED = new RegExp(
+  "^(WRONGPASS|NOAUTH|ERR invalid password" +
+    "|ERR AUTH <password> called without any password configured" +
+    "|ERR Client sent AUTH, but no password is set)",
+);
 
 function isConnectionFailure(error: Error): boolean {
   const code = (error as { code?: string }).code ?? "";
@@ -92,6 +101,13 @@ export function createTcpTransport(
   const translate = (error: unknown): Error => {
     if (!(error instanceof Error)) return new Error(String(error));
     if (error instanceof BatchError) return error;
+    const refusal = AUTH_REFUSED.exec(error.message);
+    if (refusal) {
+      const check = "check the password in REDIS_URL or --redis-url";
+      return new ConnectionError(
+        `Redis at ${target} refused the login (${refusal[1]}): ${check}`,
+      );
+    }
     if (isConnectionFailure(error)) {
       return new ConnectionError(
         `cannot reach Redis at ${target}: ${error.message}`,
