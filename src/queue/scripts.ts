@@ -156,8 +156,11 @@ return recovered
 /**
  * KEYS: inFlight, processed, failed, retries, statsDay.
  * ARGV: processedCap, statsTtlSeconds, then five per outcome: kind
- * (p, f or r), raw task, payload (record, or the task to retry), retry due
- * ms, counter field.
+ * (p, f or r; in capitals when the next argument is the SHA-1 of the raw
+ * task instead of the task), raw task or its SHA-1, payload (record, or
+ * the task to retry), retry due ms, counter field. A large entry is named
+ * by its digest: sending it back whole could pass a REST request limit,
+ * and its bytes are in the in-flight list already.
  * Writes each outcome only if its in-flight copy is still there, and
  * removes that copy in the same step. So a batch written twice (a write
  * retried after a lost reply) records nothing twice, and a task that
@@ -169,9 +172,18 @@ export const acknowledgeScript = defineScript(
   `
 local processed, failed, counters = {}, {}, {}
 local skipped = {}
+local function remove(entry, isDigest)
+  if not isDigest then return redis.call('LREM', KEYS[1], 1, entry) end
+  for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    if redis.sha1hex(item) == entry then
+      return redis.call('LREM', KEYS[1], 1, item)
+    end
+  end
+  return 0
+end
 for i = 3, #ARGV, 5 do
-  if redis.call('LREM', KEYS[1], 1, ARGV[i + 1]) == 1 then
-    local kind, field = ARGV[i], ARGV[i + 4]
+  local kind, field = string.lower(ARGV[i]), ARGV[i + 4]
+  if remove(ARGV[i + 1], kind ~= ARGV[i]) == 1 then
     if kind == 'r' then
       redis.call('ZADD', KEYS[4], ARGV[i + 3], ARGV[i + 2])
     elseif kind == 'p' then

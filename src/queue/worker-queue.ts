@@ -2,6 +2,8 @@
  * The queue operations a worker performs: claim, acknowledge, retry,
  * heartbeat, recover dead workers' tasks, promote due retries.
  */
+import { createHash } from "node:crypto";
+import { entryToWire } from "../common/bytes.js";
 import { isTipo } from "../common/task.js";
 import type { QueueKeys } from "./keys.js";
 import { statsDay } from "./keys.js";
@@ -257,6 +259,21 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
 
 const ACK_KINDS = { procesada: "p", fallida: "f", reintento: "r" } as const;
 
+/**
+ * Entries longer than this (64 KiB) are named by their SHA-1 in an
+ * acknowledgement instead of being sent back: a 10 MB entry sent back
+ * would pass the 10 MiB request limit of a REST endpoint, and then could
+ * never be acknowledged at all.
+ */
+export const ACK_BY_DIGEST_CHARS = 64 * 1024;
+
+/** The kind and the entry (or its digest) as the script takes them. */
+function ackTarget(kind: "p" | "f" | "r", raw: string): [string, string] {
+  if (raw.length <= ACK_BY_DIGEST_CHARS) return [kind, raw];
+  const digest = createHash("sha1").update(entryToWire(raw)).digest("hex");
+  return [kind.toUpperCase(), digest];
+}
+
 /** The script arguments of one acknowledgement batch. */
 function ackArguments(acks: Ack[], cap: number): Arg[] {
   const args: Arg[] = [cap, STATS_TTL_SECONDS];
@@ -265,11 +282,11 @@ function ackArguments(acks: Ack[], cap: number): Arg[] {
     // field to the day's hash, without bound.
     const tipo = isTipo(ack.record.tipo) ? ack.record.tipo : NO_TIPO;
     const field = `${tipo}:${ack.kind}s`;
+    const target = ackTarget(ACK_KINDS[ack.kind], ack.raw);
     if (ack.kind === "reintento") {
-      args.push("r", ack.raw, ack.retryTask, ack.retryAt, field);
+      args.push(...target, ack.retryTask, ack.retryAt, field);
     } else {
-      const payload = serializeRecord(ack.record);
-      args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field);
+      args.push(...target, serializeRecord(ack.record), 0, field);
     }
   }
   return args;

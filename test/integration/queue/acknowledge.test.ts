@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
+  ACK_BY_DIGEST_CHARS,
   createWorkerQueue,
   queueStats,
   statsDay,
@@ -175,6 +176,32 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
       expect(
         (await readRecords(queue, keys.processed)).map((r) => r.id),
       ).toEqual(["t4", "t3", "t2"]);
+    });
+
+    it("removes a large entry named by its digest, not sent back whole", async () => {
+      const big = JSON.stringify({
+        id: "big",
+        tipo: "limpiar_cache",
+        claves: ["x".repeat(ACK_BY_DIGEST_CHARS)],
+      });
+      const same = JSON.stringify({
+        id: "big",
+        tipo: "limpiar_cache",
+        claves: ["y"],
+      });
+      await transport.command("RPUSH", keys.pending, same, big);
+      const worker = createWorkerQueue({ transport, keys, worker: "w1" });
+      expect(await worker.claim(2)).toEqual([same, big]);
+
+      const skipped = await worker.acknowledge([
+        { kind: "fallida", raw: big, record: record("big") },
+      ]);
+
+      expect(skipped).toEqual([]);
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual([same]);
+      expect((await readRecords(queue, keys.failed)).map((r) => r.id)).toEqual([
+        "big",
+      ]);
     });
 
     it("counts tasks of an unknown tipo under invalida, never by their tipo", async () => {

@@ -9,6 +9,7 @@ import {
   LITERAL_KEYS,
   MAX_MESSAGE_LENGTH,
 } from "../../corpus/bad-tasks.js";
+import { RAW_RECORD_LIMIT } from "../../../src/queue/index.js";
 import { runCli } from "../../helpers/cli.js";
 import { openE2e, type E2eContext } from "../../helpers/e2e.js";
 import { readRecords } from "../../helpers/redis.js";
@@ -56,6 +57,9 @@ const KINDS: Record<string, RegExp> = {
 
 /** One process per entry, a few seconds each on a loaded 2-core machine. */
 const ENQUEUE_TIMEOUT_MS = 300_000;
+
+/** The cut text of a record plus its other fields (escapes may double). */
+const MAX_RECORD_CHARS = 2 * RAW_RECORD_LIMIT + 4096;
 
 /** C0, DEL and C1 controls: what a terminal would act on. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -134,6 +138,12 @@ describe("the bad-input corpus", () => {
     for (const [i, record] of failed.entries()) {
       workerMessages.set(BAD_TASKS[i]!.name, String(record.error?.mensaje));
     }
+    // A record stays small whatever the producer sent: past the limit it
+    // keeps the cut text instead of the task.
+    const bulky = failed
+      .map((record, i) => ({ name: BAD_TASKS[i]?.name, record }))
+      .filter(({ record }) => JSON.stringify(record).length > MAX_RECORD_CHARS);
+    expect(bulky.map(({ name }) => name)).toEqual([]);
     // Every message is one short line a terminal shows as it is.
     expect(
       [...workerMessages].filter(
