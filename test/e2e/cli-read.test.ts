@@ -343,6 +343,9 @@ describe.each(TRANSPORTS)("batchctl read commands over %s", (kind) => {
       expect(result.stderr).toMatch(
         /^batchctl: cannot reach Redis at 127.0.0.1:1/,
       );
+      // The cause, not the name of a client library's option.
+      expect(result.stderr).toMatch(/ECONNREFUSED/);
+      expect(result.stderr).not.toMatch(/maxRetriesPerRequest/);
     });
   });
 
