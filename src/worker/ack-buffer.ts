@@ -12,9 +12,8 @@ const MAX_RETRY_DELAY_MS = 2000;
 
 /** Options of `createAckBuffer`. */
 export interface AckBufferOptions {
-  /** Writes a batch; returns the acknowledgements that were recorded. */
-  write(acks: Ack[]): Promise<Ack[]>;
-  /** Called with what `write` recorded, once it is durably written. */
+  write(acks: Ack[]): Promise<void>;
+  /** Called with each batch once it is durably written. */
   onWritten(acks: Ack[]): void;
   /** Called when a write failed; it is retried until it succeeds. */
   onWriteError(error: unknown, attempt: number): void;
@@ -40,33 +39,34 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let isFlushing = false;
   let isAbandoned = false;
 
-  /** The recorded acknowledgements, or undefined once abandoned. */
-  const writeWithRetry = async (acks: Ack[]): Promise<Ack[] | undefined> => {
+  const writeWithRetry = async (acks: Ack[]): Promise<boolean> => {
     for (let attempt = 1; !isAbandoned; attempt++) {
       try {
-        return await options.write(acks);
+        await options.write(acks);
+        return true;
       } catch (error) {
         if (isTooLarge(error) && acks.length > 1) {
           // A REST endpoint caps the request size: write the halves apart.
           const half = Math.ceil(acks.length / 2);
-          const first = await writeWithRetry(acks.slice(0, half));
-          const second = first && (await writeWithRetry(acks.slice(half)));
-          return second && [...first, ...second];
+          return (
+            (await writeWithRetry(acks.slice(0, half))) &&
+            (await writeWithRetry(acks.slice(half)))
+          );
         }
         options.onWriteError(error, attempt);
         await sleep(Math.min(100 * 2 ** attempt, MAX_RETRY_DELAY_MS));
       }
     }
-    return undefined;
+    return false;
   };
 
   const flush = async () => {
     isFlushing = true;
     while (pending.length > 0 && !isAbandoned) {
       const batch = pending.splice(0, MAX_BATCH);
-      const written = await writeWithRetry(batch.map((entry) => entry.ack));
-      if (!written) break;
-      options.onWritten(written);
+      const acks = batch.map((entry) => entry.ack);
+      if (!(await writeWithRetry(acks))) break;
+      options.onWritten(acks);
       for (const entry of batch) entry.done();
     }
     isFlushing = false;

@@ -142,20 +142,19 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const acks = createAckBuffer({
     write: async (batch) => {
-      const skipped = new Set(await queue.acknowledge(batch));
-      if (skipped.size > 0) {
-        const ids = [...skipped].map((ack) => ack.record.id);
+      // A skipped outcome may well be recorded: by this very batch, sent
+      // again after its reply was lost. So all of them are announced.
+      const skipped = await queue.acknowledge(batch);
+      if (skipped.length > 0) {
+        const ids = skipped.map((ack) => ack.record.id);
         log.warn(
-          { skipped: skipped.size, ids: ids.slice(0, MAX_LOGGED_IDS) },
+          { skipped: skipped.length, ids: ids.slice(0, MAX_LOGGED_IDS) },
           "outcomes not recorded: their tasks were no longer in flight here " +
             "(already recorded, or returned to the queue after a lost heartbeat)",
         );
       }
-      // Only what was written is announced: a skipped task is someone
-      // else's now, and its outcome will be that worker's.
-      return batch.filter((ack) => !skipped.has(ack));
     },
-    onWritten: (written) => written.forEach(announce),
+    onWritten: (batch) => batch.forEach(announce),
     onWriteError: (error, attempt) =>
       log.warn({ err: toError(error), attempt }, "writing outcomes failed"),
   });

@@ -23,6 +23,8 @@ afterAll(() => ctx.close());
 
 /** Control characters a terminal acts on: C0 but newline, DEL, C1. */
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+/** A dozen process starts: minutes on a loaded 2-core machine. */
+const VIEWS_TIMEOUT_MS = 240_000;
 /** Sets the window title, then clears the screen. */
 const ESCAPES = "\u001b]0;pwned\u0007\u001b[2J\u009b31m";
 
@@ -95,7 +97,7 @@ describe("text from the queue on a terminal", () => {
     // JSON stays JSON, with the same values.
     const shown = JSON.parse(json) as { places: { entry: { tipo: string } }[] };
     expect(shown.places[0]?.entry.tipo).toBe(ESCAPES);
-  });
+  }, VIEWS_TIMEOUT_MS);
 });
 
 describe("flags a timer or Redis could not take", () => {
