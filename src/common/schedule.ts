@@ -160,6 +160,16 @@ export function nextTick(
   return cronOf(schedule.cron, schedule.timezone).nextRun(after);
 }
 
+/** The last tick at or before `at` (within its second); null when none. */
+export function latestTick(
+  schedule: Pick<Schedule, "cron" | "timezone">,
+  at: Date,
+): Date | null {
+  return (
+    cronOf(schedule.cron, schedule.timezone).previousRuns(1, at)[0] ?? null
+  );
+}
+
 /** A tick as it appears in task ids and keys: `20261203T201500Z` (UTC). */
 export function tickStamp(tick: Date): string {
   return tick.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");

@@ -7,7 +7,7 @@
 import type { TypedEmitter, WorkerEvents } from "../common/events.js";
 import { toError } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
-import { nextTick, type Schedule } from "../common/schedule.js";
+import { latestTick, nextTick, type Schedule } from "../common/schedule.js";
 import {
   enqueueTick,
   publishSchedules,
@@ -109,6 +109,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     while (tick && !isStopped) {
       await sleepUntil(tick.getTime());
       if (isStopped) return;
+      // Woken late (a blocked loop, a long outage): a later tick may have
+      // come meanwhile, and only the latest one counts; those between are
+      // skipped, never replayed.
+      const current = latestTick(schedule, new Date());
+      if (current && current > tick) tick = current;
       if (Date.now() - tick.getTime() > MAX_TICK_LATENESS_MS) {
         log.warn({ schedule: schedule.name, tick }, "scheduled tick missed");
         events.emit("schedule:tick", {
@@ -119,9 +124,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       } else {
         await fire(schedule, tick);
       }
-      // The tick after now, not after `tick`: no backlog after a delay.
-      const after = Math.max(tick.getTime(), Date.now());
-      tick = nextTick(schedule, new Date(after));
+      tick = nextTick(schedule, tick);
     }
   }
 
