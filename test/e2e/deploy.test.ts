@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { WORK_FLAGS } from "../../src/commands/work-ops.js";
+import { WORK_ENV, WORK_FLAGS } from "../../src/commands/work-ops.js";
 import { parseScheduleFile } from "../../src/common/schedule.js";
 import { createKeys } from "../../src/queue/index.js";
 import {
@@ -186,6 +186,14 @@ describe("deploy/", () => {
     expect(
       parseScheduleFile(read("systemd/schedules"), "schedules"),
     ).toHaveLength(2);
+  });
+
+  it("documents each variable of work's operations in env.example", () => {
+    const example = readFileSync(new URL("../env.example", DEPLOY), "utf8");
+
+    for (const name of Object.values(WORK_ENV)) {
+      expect(example).toMatch(new RegExp(`^# ${name}=`, "m"));
+    }
   });
 
   it("builds in two stages and runs as a non-root user on the code's port", () => {
