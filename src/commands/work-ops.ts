@@ -207,7 +207,7 @@ export async function attachOps(
       idleBoundMs: idleBound(ctx.timings),
       taskTimeoutMs: ctx.taskTimeoutMs,
     });
-    const metrics = createWorkerMetrics({
+    const metrics = await createWorkerMetrics({
       events: worker.events,
       monitor,
       queue: ctx.queue,

@@ -3,13 +3,7 @@
  * Task counters follow the worker's events; the lengths of the lists are
  * read from Redis at each scrape, so the task path pays nothing for them.
  */
-import {
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-} from "prom-client";
+import type { Registry } from "prom-client";
 import type { TypedEmitter, WorkerEvents } from "../../common/events.js";
 import { TIPOS } from "../../common/task.js";
 import {
@@ -62,9 +56,16 @@ function tipoLabel(tipo: string | null): string {
     : INVALID_TIPO;
 }
 
-/** Creates the metrics and subscribes them to the worker's events. */
-export function createWorkerMetrics(options: MetricsOptions): WorkerMetrics {
+/**
+ * Creates the metrics and subscribes them to the worker's events.
+ * prom-client is loaded here, so commands without metrics never pay for it.
+ */
+export async function createWorkerMetrics(
+  options: MetricsOptions,
+): Promise<WorkerMetrics> {
   const { events, monitor } = options;
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } =
+    await import("prom-client");
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
