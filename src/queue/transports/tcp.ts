@@ -68,8 +68,11 @@ export function createTcpTransport(
   let uncertain = 0;
   let isClosed = false;
   let requests = 0;
+  /** The connection's own last failure: what a user should be told. */
+  let lastError: string | undefined;
 
   client.on("error", (error: Error) => {
+    lastError = error.message;
     if (isDown || isClosed) return;
     isDown = true;
     options.onLost?.(error.message);
@@ -93,9 +96,12 @@ export function createTcpTransport(
     if (!(error instanceof Error)) return new Error(String(error));
     if (error instanceof BatchError) return error;
     if (isConnectionFailure(error)) {
-      return new ConnectionError(
-        `cannot reach Redis at ${target}: ${error.message}`,
-      );
+      // ioredis's "max retries per request" names its own option, not why.
+      const why =
+        error.name === "MaxRetriesPerRequestError" && lastError
+          ? lastError
+          : error.message;
+      return new ConnectionError(`cannot reach Redis at ${target}: ${why}`);
     }
     return error;
   };

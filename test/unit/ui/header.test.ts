@@ -19,6 +19,8 @@ function schedule(name: string, next_run: string | null): ScheduleStatus {
 function snapshotWith(schedules: ScheduleStatus[]): QueueStats {
   return {
     at: "2026-01-01T00:00:00.000Z",
+    transport: "tcp test",
+    requests_per_min: 0,
     counts: {
       procesar: 0,
       procesando: 0,
