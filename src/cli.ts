@@ -23,7 +23,12 @@ import { VERSION } from "./commands/version.js";
 import { tuiCommand } from "./commands/tui.js";
 import { workCommand } from "./commands/work.js";
 import { BatchError, EXIT, toError } from "./common/errors.js";
-import { redact } from "./common/redact.js";
+import { printable } from "./common/printable.js";
+import {
+  guardStream,
+  redact,
+  registerStartupSecrets,
+} from "./common/redact.js";
 
 const EPILOGUE = `Exit codes: 0 done, 1 the operation failed, 2 bad usage or input,
 3 cannot reach Redis or PostgreSQL, 124 enqueue --wait timed out.
@@ -32,14 +37,32 @@ Configuration: environment (and .env), overridden by flags. See env.example.`;
 function printError(error: unknown, isDebug: boolean): void {
   const err = toError(error);
   const detail = isDebug && err.stack ? `\n${err.stack}` : "";
-  process.stderr.write(redact(`batchctl: ${err.message}${detail}`) + "\n");
+  const message = printable(err.message);
+  process.stderr.write(redact(`batchctl: ${message}${detail}`) + "\n");
   process.exitCode = err instanceof BatchError ? err.exitCode : EXIT.failed;
+}
+
+/**
+ * Everything that leaves the process is scrubbed of secrets, a crash's
+ * message included (Node would print it unredacted, with its stack).
+ */
+function guardOutput(isDebug: boolean): void {
+  registerStartupSecrets(process.env, process.argv.slice(2));
+  guardStream(process.stdout);
+  guardStream(process.stderr);
+  const crash = (error: unknown) => {
+    printError(error, isDebug);
+    process.exit(EXIT.failed);
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
 }
 
 async function main(): Promise<void> {
   const argv = hideBin(process.argv);
   const isDebug =
     argv.includes("--debug") || process.env.BATCHCTL_DEBUG === "1";
+  guardOutput(isDebug);
   const parser = withGlobalOptions(yargs(argv))
     .scriptName("batchctl")
     .command(workCommand)
@@ -82,6 +105,44 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Resolves once everything written to the stream so far has been handed to
+ * the OS: a pipe whose reader is slower than us buffers the rest in Node,
+ * and process.exit would drop it.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableLength === 0) return resolve();
+    stream.write("", () => resolve());
+  });
+}
+
+let isStdoutClosed = false;
+
+/**
+ * The reader of stdout went away (`batchctl ls | head -1`). Handled once:
+ * the stream is destroyed so later writes fail quietly instead of raising
+ * EPIPE again. A command that stops on a signal (the worker, `stats
+ * --watch`) is asked to stop as on SIGTERM, so it finishes its tasks; any
+ * other has printed what matters and exits with its status so far.
+ */
+function handleClosedStdout(error: NodeJS.ErrnoException): void {
+  if (isStdoutClosed) return;
+  if (error.code !== "EPIPE") throw error;
+  isStdoutClosed = true;
+  process.stdout.destroy();
+  if (process.listenerCount("SIGTERM") > 0) {
+    process.emit("SIGTERM", "SIGTERM");
+    return;
+  }
+  process.exit(process.exitCode ?? EXIT.ok);
+}
+
+process.stdout.on("error", handleClosedStdout);
+// Nothing left to tell a reader of stderr that went away.
+process.stderr.on("error", () => {});
+
 await main();
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 // Every connection is closed by now; exit even if a library left a handle.
 process.exit(process.exitCode ?? EXIT.ok);

@@ -3,7 +3,11 @@
  * oldest pending task, rate.
  */
 import type { Argv, CommandModule } from "yargs";
-import { formatDuration, parseDuration } from "../common/duration.js";
+import {
+  formatDuration,
+  MAX_TIMER_MS,
+  parseDuration,
+} from "../common/duration.js";
 import { ConnectionError, UsageError } from "../common/errors.js";
 import { createSignal, withDeadline } from "../worker/signal.js";
 import {
@@ -61,10 +65,14 @@ export const statsCommand: CommandModule<GlobalArgs, StatsArgs> = {
       ) as unknown as Argv<StatsArgs>,
   handler: async (argv) => {
     const intervalMs = parseDuration(argv.interval);
-    if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS) {
+    if (
+      intervalMs === undefined ||
+      intervalMs < MIN_INTERVAL_MS ||
+      intervalMs > MAX_TIMER_MS
+    ) {
       const shortest = `${MIN_INTERVAL_MS}ms`;
       throw new UsageError(
-        `--interval: "${argv.interval}" must be a duration of at least ${shortest}, e.g. 2s`,
+        `--interval: "${argv.interval}" must be a duration from ${shortest} to 24d, e.g. 2s`,
       );
     }
     const config = readConfig(argv);
@@ -125,6 +133,7 @@ async function watch(
 export function renderStats(stats: QueueStats, prefix: string): string {
   const when = stats.at.replace("T", " ").slice(0, 19);
   const out: string[] = [`queue ${prefix}  at ${when} UTC`];
+  out.push(`transport: ${stats.transport}`);
   out.push(`paused: ${pauseText(stats)}`);
   out.push("");
 
@@ -149,7 +158,33 @@ export function renderStats(stats: QueueStats, prefix: string): string {
   out.push("");
   out.push(workersText(stats));
   out.push(todayText(stats));
+  if (stats.schedules.length > 0) out.push(schedulesText(stats));
   return out.join("\n");
+}
+
+function schedulesText(stats: QueueStats): string {
+  const now = Date.parse(stats.at);
+  const rows = stats.schedules.map((s) => [
+    s.name,
+    s.tipo,
+    s.timezone === "UTC" ? s.cron : `${s.cron} (${s.timezone})`,
+    s.next_run === null
+      ? "-"
+      : `in ${formatDuration(Math.max(0, Date.parse(s.next_run) - now))}`,
+    s.next_run === null ? "" : s.next_run.replace("T", " ").slice(0, 19),
+  ]);
+  const table = renderTable(
+    [
+      { header: "SCHEDULE" },
+      { header: "TIPO" },
+      { header: "CRON" },
+      { header: "NEXT RUN" },
+      { header: "AT (UTC)" },
+    ],
+    rows,
+    terminalWidth(),
+  );
+  return `schedules (queued once per tick by the live workers):\n${table}`;
 }
 
 function pauseText(stats: QueueStats): string {
@@ -174,7 +209,10 @@ function rateText(stats: QueueStats): string {
 function workersText(stats: QueueStats): string {
   const alive = stats.workers.filter((w) => w.alive).length;
   const dead = stats.workers.length - alive;
-  const title = `workers: ${alive} alive${dead ? `, ${dead} dead (tasks recovered soon)` : ""}`;
+  const requests = alive
+    ? `, sending ${count(Math.round(stats.requests_per_min))} Redis requests/min`
+    : "";
+  const title = `workers: ${alive} alive${dead ? `, ${dead} dead (tasks recovered soon)` : ""}${requests}`;
   if (stats.workers.length === 0) return `${title}\n`;
 
   const rows = stats.workers.map((w) => [
@@ -188,6 +226,8 @@ function workersText(stats: QueueStats): string {
     w.info ? count(w.info.processed) : "-",
     w.info ? count(w.info.failed) : "-",
     w.info ? relative(w.info.started_at) : "-",
+    w.info ? w.info.transport : "-",
+    w.info ? count(Math.round(w.info.requests_per_min)) : "-",
   ]);
   const table = renderTable(
     [
@@ -199,6 +239,8 @@ function workersText(stats: QueueStats): string {
       { header: "DONE", align: "right" },
       { header: "FAILED", align: "right" },
       { header: "STARTED" },
+      { header: "TRANSPORT" },
+      { header: "REQ/MIN", align: "right" },
     ],
     rows,
     terminalWidth(),

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import type { Argv, CommandModule } from "yargs";
+import { MAX_TIMER_MS } from "../common/duration.js";
 import { ConfigError, UsageError } from "../common/errors.js";
 import { createLogger } from "../common/logger.js";
 import { createDatabase } from "../db/index.js";
@@ -17,8 +18,16 @@ import {
 import { withDeadline } from "../worker/signal.js";
 import { readConfig, type GlobalArgs } from "./common.js";
 import { VERSION } from "./version.js";
+import {
+  attachOps,
+  DEFAULT_SHUTDOWN_TIMEOUT_S,
+  readOps,
+  WORK_FLAGS,
+  withOpsOptions,
+  type OpsArgs,
+} from "./work-ops.js";
 
-interface WorkArgs extends GlobalArgs {
+interface WorkArgs extends GlobalArgs, OpsArgs {
   concurrency: number;
   maxAttempts: number;
   retryBase: number;
@@ -48,6 +57,12 @@ const MAX_POLL_MS = DEFAULT_TIMINGS.maxPollMs;
  */
 const HEAP_GROWING_PERCENT = 50;
 
+/**
+ * Longest value of the flags in seconds that set a timer; also the most
+ * PostgreSQL's statement_timeout (an int of ms) takes for --task-timeout.
+ */
+const MAX_TIMER_S = Math.floor(MAX_TIMER_MS / 1000);
+
 /** Most tasks one worker may run at once (a pg pool of this size). */
 const MAX_CONCURRENCY = 1024;
 
@@ -68,10 +83,22 @@ function checkArgs(argv: WorkArgs): void {
       argv.retryMax >= argv.retryBase,
       "--retry-max: must be at least --retry-base",
     ],
-    [argv.taskTimeout > 0, "--task-timeout: must be more than 0"],
-    [argv.shutdownTimeout >= 0, "--shutdown-timeout: must be at least 0"],
-    [argv.heartbeatTtl >= 1, "--heartbeat-ttl: must be at least 1"],
-    [argv.keepProcessed >= 1, "--keep-processed: must be at least 1"],
+    [
+      argv.taskTimeout >= 0.001 && argv.taskTimeout <= MAX_TIMER_S,
+      `--task-timeout: must be from 0.001 to ${MAX_TIMER_S} (seconds)`,
+    ],
+    [
+      argv.shutdownTimeout >= 0 && argv.shutdownTimeout <= MAX_TIMER_S,
+      `--shutdown-timeout: must be from 0 to ${MAX_TIMER_S} (seconds)`,
+    ],
+    [
+      argv.heartbeatTtl >= 1 && argv.heartbeatTtl <= MAX_TIMER_S,
+      `--heartbeat-ttl: must be from 1 to ${MAX_TIMER_S} (seconds)`,
+    ],
+    [
+      Number.isInteger(argv.keepProcessed) && argv.keepProcessed >= 1,
+      "--keep-processed: must be a whole number of at least 1",
+    ],
     [
       argv.pollInterval >= 10 && argv.pollInterval <= 60_000,
       "--poll-interval: must be from 10 to 60000 (ms)",
@@ -86,7 +113,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
   command: "work",
   describe: "consume the queue: fetch, validate, run, record, retry",
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    withOpsOptions(yargs)
       .option("concurrency", {
         type: "number",
         default: 8,
@@ -112,9 +139,9 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         default: 60,
         describe: "seconds before a running task fails as transient",
       })
-      .option("shutdown-timeout", {
+      .option(WORK_FLAGS.shutdownTimeout, {
         type: "number",
-        default: 25,
+        default: DEFAULT_SHUTDOWN_TIMEOUT_S,
         describe: "seconds a stop waits for in-flight tasks",
       })
       .option("heartbeat-ttl", {
@@ -151,11 +178,16 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       .example(
         "REDIS_REST_TOKEN=... $0 work --redis-rest-url https://x.upstash.io",
         "consume over Redis REST, polling every 500 ms when busy",
+      )
+      .example(
+        "$0 work --metrics-port 9464 --schedule 'procesar_tickets_vencidos=*/5 * * * *'",
+        "serve metrics; queue one task every 5 minutes (once, however many workers)",
       ) as unknown as Argv<WorkArgs>,
   handler: async (argv) => {
     checkArgs(argv);
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const config = readConfig(argv);
+    const ops = readOps(argv);
     if (config.production && !config.databaseUrl) {
       throw new ConfigError(
         "DATABASE_URL_BATCH: is required when NODE_ENV=production (PGlite is for development)",
@@ -172,11 +204,13 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
     }
 
     const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    // Whole ms: statement_timeout takes an integer.
+    const taskTimeoutMs = Math.round(argv.taskTimeout * 1000);
     const db = await createDatabase({
       url: config.databaseUrl,
       dataDir: config.pgliteDir,
       poolSize: argv.concurrency,
-      statementTimeoutMs: argv.taskTimeout * 1000,
+      statementTimeoutMs: taskTimeoutMs,
       onError: (err: Error) =>
         logger.warn({ err }, "database connection error"),
     });
@@ -192,7 +226,17 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         logger.warn({ reason }, "Redis connection lost; reconnecting"),
       onRestored: () => logger.info("Redis connection restored"),
     });
-    const ttl = argv.heartbeatTtl * 1000;
+    // Whole ms: Redis refuses `SET ... PX 1500.5`.
+    const ttl = Math.round(argv.heartbeatTtl * 1000);
+    const timings = {
+      ...DEFAULT_TIMINGS,
+      heartbeatTtlMs: ttl,
+      heartbeatMs: ttl / 3,
+      recoverMs: ttl / 3,
+      pollMs: argv.pollInterval,
+      maxPollMs: Math.max(DEFAULT_TIMINGS.maxPollMs, argv.pollInterval),
+    };
+    const transportName = `${transport.kind} ${transport.target}`;
     const worker = createWorker({
       id,
       queue: createWorkerQueue({
@@ -209,21 +253,28 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         baseMs: argv.retryBase,
         maxMs: argv.retryMax,
       },
-      taskTimeoutMs: argv.taskTimeout * 1000,
+      taskTimeoutMs,
       drain: argv.drain,
       shutdownTimeoutMs: argv.shutdownTimeout * 1000,
       logTasks: argv.taskLog,
-      timings: {
-        ...DEFAULT_TIMINGS,
-        heartbeatTtlMs: ttl,
-        heartbeatMs: ttl / 3,
-        recoverMs: ttl / 3,
-        pollMs: argv.pollInterval,
-        maxPollMs: Math.max(DEFAULT_TIMINGS.maxPollMs, argv.pollInterval),
-      },
+      timings,
       logger,
-      transport: `${transport.kind} ${transport.target}`,
+      transport: transportName,
       version: VERSION,
+    });
+    const attached = await attachOps(ops, {
+      worker,
+      id,
+      queue: { transport, keys },
+      db,
+      logger,
+      timings,
+      taskTimeoutMs,
+      version: VERSION,
+      transport: transportName,
+    }).catch(async (error: unknown) => {
+      await Promise.allSettled([db.close(), transport.close()]);
+      throw error;
     });
 
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -232,6 +283,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
     try {
       await worker.run();
     } finally {
+      await attached.close();
       // Bounded: after an abandoned stop the pool would wait for the queries
       // of the returned tasks; exiting closes their connections anyway.
       await withDeadline(

@@ -6,14 +6,20 @@
 import { defineScript } from "./transport.js";
 
 /**
- * KEYS: pending, inFlight, pause. ARGV: max.
- * Moves up to `max` tasks from the head of pending to the in-flight list.
+ * KEYS: pending, inFlight, pause, workers. ARGV: max, workerId.
+ * Moves up to `max` tasks from the head of pending to the in-flight list,
+ * and (unless paused) registers the worker in `workers`: a worker that
+ * another one gave up for dead (heartbeat expired, its tasks returned, its
+ * name removed) and that claims again before its next heartbeat is then
+ * still found by the recovery if it dies, instead of leaving its new tasks
+ * where none looks. The worker calls it with max 0 right after a BLMOVE.
  * Returns the moved tasks, or nil when the queue is paused.
  */
 export const claimScript = defineScript(
   "claim",
   `
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+redis.call('SADD', KEYS[4], ARGV[2])
 local max = tonumber(ARGV[1])
 if max <= 0 then return {} end
 local items = redis.call('LRANGE', KEYS[1], 0, max - 1)
@@ -81,11 +87,12 @@ return removed
 );
 
 /**
- * KEYS: pending, inFlight, pause, retries, scheduled. ARGV: max, nowMs,
- * limit. The polling claim of transports that cannot block (REST): moves
- * due retries and scheduled tasks to pending (as promoteScript), then
- * claims as claimScript, so an idle poll costs one request. Returns the
- * claimed tasks, or nil when the queue is paused (promotion still runs).
+ * KEYS: pending, inFlight, pause, retries, scheduled, workers. ARGV: max,
+ * nowMs, limit, workerId. The polling claim of transports that cannot
+ * block (REST): moves due retries and scheduled tasks to pending (as
+ * promoteScript), then claims and registers as claimScript, so an idle
+ * poll costs one request. Returns the claimed tasks, or nil when the
+ * queue is paused (promotion still runs).
  */
 export const promoteAndClaimScript = defineScript(
   "promote-and-claim",
@@ -99,6 +106,7 @@ for i = 4, 5 do
   end
 end
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+redis.call('SADD', KEYS[6], ARGV[4])
 local max = tonumber(ARGV[1])
 if max <= 0 then return {} end
 local items = redis.call('LRANGE', KEYS[1], 0, max - 1)
@@ -147,11 +155,16 @@ return recovered
 
 /**
  * KEYS: inFlight, processed, failed, retries, statsDay, pending, pause,
- * scheduled, then the keys every outcome deletes, outcome after outcome.
+ * scheduled, workers, then the keys every outcome deletes, outcome after
+ * outcome.
  * ARGV: processedCap, statsTtlSeconds, claimMax, promoteNowMs (0: do not
- * promote), promoteLimit, then seven per outcome: kind (p, f or r), raw
- * task, payload (record, or the task to retry), retry due ms, counter
- * field, payload tail, how many keys it deletes.
+ * promote), promoteLimit, workerId, then seven per outcome: kind (p, f or
+ * r; in capitals when the next argument is the SHA-1 of the raw task
+ * instead of the task), raw task or its SHA-1, payload (record, or the
+ * task to retry), retry due ms, counter field, payload tail, how many keys
+ * it deletes. A large entry is named by its digest: sending it back whole
+ * could pass a REST request limit, and its bytes are in the in-flight
+ * list already.
  *
  * Writes each outcome only if its in-flight copy is still there, and
  * removes that copy in the same step. So a batch written twice (a write
@@ -161,24 +174,34 @@ return recovered
  * payload tail, its record is payload .. (how many existed) .. tail.
  *
  * Then, with promoteNowMs, moves due retries and scheduled tasks to
- * pending (as promoteScript), and claims up to claimMax tasks (as
- * claimScript), so one request acknowledges a batch and fetches the next.
+ * pending (as promoteScript), and with claimMax claims up to that many
+ * tasks and registers the worker (as claimScript), so one request
+ * acknowledges a batch and fetches the next.
  *
- * Returns { skipped, deleted, claimed }: how many outcomes were skipped,
- * how many keys existed for each outcome with keys (-1: skipped), and the
- * claimed tasks (nil when paused).
+ * Returns { skipped, deleted, claimed }: the 0-based positions of the
+ * outcomes skipped, how many keys existed for each outcome with keys (-1:
+ * skipped), and the claimed tasks (nil when paused).
  */
 export const acknowledgeScript = defineScript(
   "acknowledge",
   `
-local processed, failed, counters, deleted = {}, {}, {}, {}
-local skipped, nextKey, i = 0, 9, 6
+local processed, failed, counters, deleted, skipped = {}, {}, {}, {}, {}
+local function remove(entry, isDigest)
+  if not isDigest then return redis.call('LREM', KEYS[1], 1, entry) end
+  for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    if redis.sha1hex(item) == entry then
+      return redis.call('LREM', KEYS[1], 1, item)
+    end
+  end
+  return 0
+end
+local nextKey, i = 10, 7
 while i <= #ARGV do
-  local kind, raw, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local kind, payload = string.lower(ARGV[i]), ARGV[i + 2]
   local field, tail, keyCount = ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
   local firstKey = nextKey
   nextKey = nextKey + keyCount
-  if redis.call('LREM', KEYS[1], 1, raw) == 1 then
+  if remove(ARGV[i + 1], kind ~= ARGV[i]) == 1 then
     if keyCount > 0 then
       local existed = redis.call('UNLINK',
         unpack(KEYS, firstKey, firstKey + keyCount - 1))
@@ -194,7 +217,7 @@ while i <= #ARGV do
     end
     counters[field] = (counters[field] or 0) + 1
   else
-    skipped = skipped + 1
+    skipped[#skipped + 1] = (i - 7) / 7
     if keyCount > 0 then deleted[#deleted + 1] = -1 end
   end
   i = i + 7
@@ -227,6 +250,7 @@ if max > 0 then
   if redis.call('EXISTS', KEYS[7]) == 1 then
     claimed = false
   else
+    redis.call('SADD', KEYS[9], ARGV[6])
     claimed = redis.call('LRANGE', KEYS[6], 0, max - 1)
     if #claimed > 0 then
       redis.call('LTRIM', KEYS[6], #claimed, -1)

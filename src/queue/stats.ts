@@ -6,6 +6,7 @@
 import { statsDay } from "./keys.js";
 import type { QueueContext } from "./operations.js";
 import { parseRecord } from "./records.js";
+import { schedulesOf, type ScheduleStatus } from "./schedules.js";
 import type { Command } from "./transport.js";
 import type { WorkerHeartbeat } from "./worker-queue.js";
 
@@ -36,6 +37,16 @@ export type RateSource = "samples" | "records";
 export interface QueueStats {
   /** When it was read, ISO-8601. */
   at: string;
+  /**
+   * How this reader reaches Redis: `tcp 127.0.0.1:6379`, `rest <host>`;
+   * the host only, never a password or token.
+   */
+  transport: string;
+  /**
+   * Requests per minute that the live workers send to Redis lately (from
+   * their heartbeats): what a REST plan bills.
+   */
+  requests_per_min: number;
   counts: {
     procesar: number;
     procesando: number;
@@ -68,6 +79,8 @@ export interface QueueStats {
    * last minute. Null when it cannot be told.
    */
   rate: { per_second: number; source: RateSource; window_ms: number } | null;
+  /** Periodic tasks the live workers run, by name, with their next run. */
+  schedules: ScheduleStatus[];
 }
 
 /** Records per list read to estimate the rate without a previous sample. */
@@ -99,6 +112,7 @@ export async function queueStats(
     ["PTTL", keys.pause],
     ["HGETALL", keys.stats(day)],
     ["LINDEX", keys.pending, 0],
+    ["HGETALL", keys.schedules],
   ];
   const perWorker = workers.flatMap((id): Command[] => [
     ["GET", keys.heartbeat(id)],
@@ -117,6 +131,11 @@ export async function queueStats(
   );
   const stats: QueueStats = {
     at: now.toISOString(),
+    transport: `${transport.kind} ${transport.target}`,
+    requests_per_min: workerStatus.reduce(
+      (sum, w) => sum + (w.alive ? (w.info?.requests_per_min ?? 0) : 0),
+      0,
+    ),
     counts: {
       procesar: pending,
       procesando: workerStatus.reduce((sum, w) => sum + w.in_flight, 0),
@@ -134,6 +153,7 @@ export async function queueStats(
     today,
     oldest_pending_age_ms: ageOf(replies[7], now),
     rate: null,
+    schedules: schedulesOf(replies[8], now),
   };
 
   stats.rate =
@@ -141,9 +161,55 @@ export async function queueStats(
   return stats;
 }
 
+/** The lengths and the oldest pending age: what metrics read per scrape. */
+export interface QueueDepths {
+  counts: QueueStats["counts"];
+  /** As in QueueStats: null when empty or without `encolada_en`. */
+  oldest_pending_age_ms: number | null;
+  /** Registered workers (`P:workers` members). */
+  workers: number;
+}
+
+/**
+ * Reads the length of every list and zset and the age of the head of
+ * procesar, in two round trips (cheaper than queueStats: no records read).
+ */
+export async function queueDepths(ctx: QueueContext): Promise<QueueDepths> {
+  const { keys, transport } = ctx;
+  const now = new Date();
+  const workers = await transport.command<string[]>("SMEMBERS", keys.workers);
+  const replies = await transport.pipeline([
+    ["LLEN", keys.pending],
+    ["ZCARD", keys.retries],
+    ["ZCARD", keys.scheduled],
+    ["LLEN", keys.processed],
+    ["LLEN", keys.failed],
+    ["LINDEX", keys.pending, 0],
+    ...workers.map((id): Command => ["LLEN", keys.inFlight(id)]),
+  ]);
+  const [procesar, reintentos, programadas, procesadas, fallidas] = replies
+    .slice(0, 5)
+    .map(Number) as [number, number, number, number, number];
+
+  return {
+    counts: {
+      procesar,
+      procesando: replies.slice(6).reduce<number>((n, r) => n + Number(r), 0),
+      reintentos,
+      programadas,
+      procesadas,
+      fallidas,
+    },
+    oldest_pending_age_ms: ageOf(replies[5], now),
+    workers: workers.length,
+  };
+}
+
 function countersOf(day: string, reply: unknown): QueueStats["today"] {
   const totals: TipoCounts = { procesadas: 0, fallidas: 0, reintentos: 0 };
-  const byTipo: Record<string, TipoCounts> = {};
+  // A Map, not an object: a field written by an older worker may be named
+  // after any tipo a producer sent, `__proto__` included.
+  const byTipo = new Map<string, TipoCounts>();
   for (const [field, value] of hashEntries(reply)) {
     // Fields are `<tipo>:<kind>s` (see buildAckCommands in worker-queue).
     const cut = field.lastIndexOf(":");
@@ -155,11 +221,16 @@ function countersOf(day: string, reply: unknown): QueueStats["today"] {
       kind === "reintentos"
     ))
       continue;
-    byTipo[tipo] ??= { procesadas: 0, fallidas: 0, reintentos: 0 };
-    byTipo[tipo][kind] += Number(value);
+    const counts = byTipo.get(tipo) ?? {
+      procesadas: 0,
+      fallidas: 0,
+      reintentos: 0,
+    };
+    counts[kind] += Number(value);
+    byTipo.set(tipo, counts);
     totals[kind] += Number(value);
   }
-  return { day, totals, by_tipo: byTipo };
+  return { day, totals, by_tipo: Object.fromEntries(byTipo) };
 }
 
 /** HGETALL replies as pairs: a flat array (RESP2) or an object. */
@@ -177,14 +248,36 @@ function hashEntries(reply: unknown): [string, string][] {
   return [];
 }
 
+/**
+ * A heartbeat's value when it has the shape this version writes; anything
+ * else (another version's, one written by hand) is unreadable: undefined.
+ */
+function readHeartbeat(value: unknown): WorkerHeartbeat | undefined {
+  let info: unknown;
+  try {
+    info = JSON.parse(String(value));
+  } catch {
+    return undefined;
+  }
+  if (typeof info !== "object" || info === null) return undefined;
+  const fields = info as Record<string, unknown>;
+  const isOptional = (name: string, type: string) =>
+    fields[name] === undefined || typeof fields[name] === type;
+  const isWellFormed =
+    ["concurrency", "processed", "failed"].every((name) =>
+      Number.isFinite(fields[name]),
+    ) &&
+    typeof fields.started_at === "string" &&
+    // The polling upkeep writes the info alone, without these two.
+    isOptional("heartbeat_ttl_ms", "number") &&
+    isOptional("heartbeat_at", "string");
+  return isWellFormed ? (info as WorkerHeartbeat) : undefined;
+}
+
 function workerStatusOf(id: string, replies: unknown[]): WorkerStatus {
   const [value, pttl, inFlight] = replies;
-  let info: WorkerHeartbeat | undefined;
-  try {
-    info = value ? (JSON.parse(String(value)) as WorkerHeartbeat) : undefined;
-  } catch {
-    // A heartbeat we cannot read still proves the worker is alive.
-  }
+  // A heartbeat we cannot read still proves the worker is alive.
+  const info = value ? readHeartbeat(value) : undefined;
   const ttl = Number(pttl);
   const alive = value !== null && value !== undefined;
   let age: number | null = null;

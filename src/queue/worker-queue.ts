@@ -2,8 +2,12 @@
  * The queue operations a worker performs: claim, acknowledge, retry,
  * heartbeat, recover dead workers' tasks, promote due retries.
  */
+import { createHash } from "node:crypto";
+import { entryToWire } from "../common/bytes.js";
+import { isTipo } from "../common/task.js";
 import type { QueueKeys } from "./keys.js";
 import { statsDay } from "./keys.js";
+import { NO_TIPO } from "./read.js";
 import { serializeRecord, type TaskRecord } from "./records.js";
 import {
   acknowledgeScript,
@@ -77,7 +81,7 @@ export interface WorkerHeartbeat extends WorkerInfo {
 /** What `acknowledgeAndClaim` did. */
 export interface AckResult {
   /** Outcomes not written: their in-flight copy was gone. */
-  skipped: number;
+  skipped: Ack[];
   /** The tasks claimed after the outcomes were written; null: paused. */
   claimed: string[] | null;
 }
@@ -118,9 +122,9 @@ export interface WorkerQueue {
    * Writes outcomes atomically: each record lands in its list (or the task
    * in `P:reintentos`), its in-flight copy is removed, counters move. An
    * outcome whose in-flight copy is gone (written before, or its task was
-   * returned to the queue) is skipped; returns how many were.
+   * returned to the queue) is skipped; returns the skipped ones.
    */
-  acknowledge(acks: Ack[]): Promise<number>;
+  acknowledge(acks: Ack[]): Promise<Ack[]>;
   /**
    * `acknowledge`, then `claim(max)`, in one request: a busy worker
    * writes what finished and fetches what comes next in one round trip.
@@ -182,19 +186,22 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       keys.pending,
       keys.pause,
       keys.scheduled,
+      keys.workers,
     ];
     // A polling worker promotes due retries with every claim (isPolling).
     const promoteAt = !blocking && max > 0 ? Date.now() : 0;
     const { args, deleteKeys } = ackArguments(acks);
+    const fixedArgs = [cap, STATS_TTL_SECONDS, max, promoteAt, PROMOTE_LIMIT];
     const [skipped, deleted, claimed] = await transport.script<
-      [number, number[], string[] | null]
+      [number[], number[], string[] | null]
     >(
       acknowledgeScript,
       [...fixedKeys, ...deleteKeys],
-      [cap, STATS_TTL_SECONDS, max, promoteAt, PROMOTE_LIMIT, ...args],
+      [...fixedArgs, worker, ...args],
     );
     fillDeleted(acks, deleted);
-    return { skipped, claimed: claimed ?? null };
+    const skippedAcks = skipped.map((position) => acks[Number(position)]!);
+    return { skipped: skippedAcks, claimed: claimed ?? null };
   }
 
   return {
@@ -203,13 +210,20 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       blocking
         ? transport.script<string[] | null>(
             claimScript,
-            [keys.pending, inFlight, keys.pause],
-            [max],
+            [keys.pending, inFlight, keys.pause, keys.workers],
+            [max, worker],
           )
         : transport.script<string[] | null>(
             promoteAndClaimScript,
-            [keys.pending, inFlight, keys.pause, keys.retries, keys.scheduled],
-            [max, Date.now(), PROMOTE_LIMIT],
+            [
+              keys.pending,
+              inFlight,
+              keys.pause,
+              keys.retries,
+              keys.scheduled,
+              keys.workers,
+            ],
+            [max, Date.now(), PROMOTE_LIMIT, worker],
           ),
     claimBlocking: blocking
       ? (timeoutSeconds) => blocking(keys.pending, inFlight, timeoutSeconds)
@@ -219,7 +233,7 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       await transport.script(unclaimScript, [inFlight, keys.pending], [raw]);
     },
     async acknowledge(acks) {
-      if (acks.length === 0) return 0;
+      if (acks.length === 0) return [];
       return (await acknowledgeAndClaim(acks, 0)).skipped;
     },
     acknowledgeAndClaim,
@@ -298,6 +312,21 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
 const ACK_KINDS = { procesada: "p", fallida: "f", reintento: "r" } as const;
 
 /**
+ * Entries longer than this (64 KiB) are named by their SHA-1 in an
+ * acknowledgement instead of being sent back: a 10 MB entry sent back
+ * would pass the 10 MiB request limit of a REST endpoint, and then could
+ * never be acknowledged at all.
+ */
+export const ACK_BY_DIGEST_CHARS = 64 * 1024;
+
+/** The kind and the entry (or its digest) as the script takes them. */
+function ackTarget(kind: "p" | "f" | "r", raw: string): [string, string] {
+  if (raw.length <= ACK_BY_DIGEST_CHARS) return [kind, raw];
+  const digest = createHash("sha1").update(entryToWire(raw)).digest("hex");
+  return [kind.toUpperCase(), digest];
+}
+
+/**
  * Stands for `resultado.borradas` in the JSON of a record whose keys the
  * acknowledgement deletes; the script writes the count in its place.
  */
@@ -327,19 +356,22 @@ function ackArguments(acks: Ack[]): { args: Arg[]; deleteKeys: string[] } {
   const args: Arg[] = [];
   const deleteKeys: string[] = [];
   for (const ack of acks) {
-    const field = `${ack.record.tipo ?? "invalida"}:${ack.kind}s`;
+    // Known tipos only: a producer's made-up tipos would each add a
+    // field to the day's hash, without bound.
+    const tipo = isTipo(ack.record.tipo) ? ack.record.tipo : NO_TIPO;
+    const field = `${tipo}:${ack.kind}s`;
+    const target = ackTarget(ACK_KINDS[ack.kind], ack.raw);
     if (ack.kind === "reintento") {
-      args.push("r", ack.raw, ack.retryTask, ack.retryAt, field, "", 0);
+      args.push(...target, ack.retryTask, ack.retryAt, field, "", 0);
       continue;
     }
     const deletes = ack.kind === "procesada" ? (ack.deletes ?? []) : [];
     if (deletes.length === 0) {
-      const payload = serializeRecord(ack.record);
-      args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field, "", 0);
+      args.push(...target, serializeRecord(ack.record), 0, field, "", 0);
       continue;
     }
     const [head, tail] = splitAtDeletedMark(ack.record);
-    args.push("p", ack.raw, head, 0, field, tail, deletes.length);
+    args.push(...target, head, 0, field, tail, deletes.length);
     deleteKeys.push(...deletes);
   }
   return { args, deleteKeys };

@@ -3,6 +3,7 @@
  * tab per list with its count.
  */
 import { Box, Text } from "ink";
+import { printable } from "../common/printable.js";
 import { LIST_NAMES, type ListName, type QueueStats } from "../queue/index.js";
 import {
   formatCount,
@@ -36,6 +37,29 @@ function compact(n: number): string {
   if (n < 10_000) return formatCount(n);
   if (n < 1_000_000) return `${Math.floor(n / 1000)}k`;
   return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/**
+ * The schedules line: each schedule and how soon it runs next, soonest
+ * first; undefined when no live worker runs one.
+ */
+export function schedulesLine(
+  snapshot: QueueStats | undefined,
+  now: number,
+): string | undefined {
+  const schedules = snapshot?.schedules ?? [];
+  if (schedules.length === 0) return undefined;
+  const next = (at: string | null) => (at === null ? Infinity : Date.parse(at));
+  const parts = [...schedules]
+    .sort((a, b) => next(a.next_run) - next(b.next_run))
+    .map((s) => {
+      const when =
+        s.next_run === null
+          ? "never"
+          : `in ${formatDuration(Math.max(0, next(s.next_run) - now))}`;
+      return `${s.name} ${when}`;
+    });
+  return `schedules: ${parts.join(" · ")}`;
 }
 
 /** The tab labels, compacted until they fit `width` (two rows at worst). */
@@ -92,6 +116,12 @@ export function Header({
   const live = snapshot?.workers.filter((w) => w.alive).length;
   const dead = (snapshot?.workers.length ?? 0) - (live ?? 0);
   const oldest = snapshot?.oldest_pending_age_ms;
+  const schedules = schedulesLine(snapshot, now);
+  // REST plans bill per request: show what the workers send.
+  const requests =
+    snapshot && target.startsWith("rest ")
+      ? Math.round(snapshot.requests_per_min)
+      : undefined;
 
   return (
     <Box flexDirection="column" width={width}>
@@ -132,12 +162,20 @@ export function Header({
         <Text dimColor> live{dead ? ` (${dead} dead)` : ""} </Text>
         <Text bold>{formatRate(rate).replace("/s", "")}</Text>
         <Text dimColor> tasks/s </Text>
+        {requests !== undefined ? (
+          <Text dimColor>{formatCount(requests)} req/min </Text>
+        ) : null}
         <Text color="cyan">{sparkline(buckets)}</Text>
         <Text dimColor> last 3 min</Text>
         {oldest !== null && oldest !== undefined ? (
           <Text dimColor> · oldest pending {formatDuration(oldest)}</Text>
         ) : null}
       </Text>
+      {schedules ? (
+        <Text wrap="truncate" dimColor>
+          {printable(schedules)}
+        </Text>
+      ) : null}
       {rows.map((tabs, r) => (
         <Text key={r} wrap="truncate">
           {tabs.map((tab) => {
@@ -168,5 +206,6 @@ export function headerHeight(
   snapshot: QueueStats | undefined,
   width: number,
 ): number {
-  return 2 + tabRows(snapshot, width).length;
+  const schedules = snapshot?.schedules.length ? 1 : 0;
+  return 2 + schedules + tabRows(snapshot, width).length;
 }

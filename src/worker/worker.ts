@@ -33,6 +33,9 @@ const RELEASE_TIMEOUT_MS = 2000;
  */
 const CLAIM_GATHER_MS = 10;
 
+/** Ids named in one "outcomes not recorded" warning. */
+const MAX_LOGGED_IDS = 20;
+
 /** Options of `createWorker`. */
 export interface WorkerOptions {
   id: string;
@@ -185,7 +188,7 @@ export function createWorker(options: WorkerOptions): Worker {
       // This batch leaves in the same step: claim for its room too, up to
       // one batch, unless fetching has stopped (a stop, the database away).
       acking += batch.length;
-      let skipped: number;
+      let skipped: Ack[];
       try {
         const max =
           mayFetch() && !isAdopting ? Math.min(room(), options.concurrency) : 0;
@@ -197,9 +200,12 @@ export function createWorker(options: WorkerOptions): Worker {
       } finally {
         acking -= batch.length;
       }
-      if (skipped > 0) {
+      // A skipped outcome may well be recorded: by this very batch, sent
+      // again after its reply was lost. So all of them are announced.
+      if (skipped.length > 0) {
+        const ids = skipped.map((ack) => ack.record.id);
         log.warn(
-          { skipped },
+          { skipped: skipped.length, ids: ids.slice(0, MAX_LOGGED_IDS) },
           "outcomes not recorded: their tasks were no longer in flight here " +
             "(already recorded, or returned to the queue after a lost heartbeat)",
         );
@@ -424,6 +430,7 @@ export function createWorker(options: WorkerOptions): Worker {
         );
         redisFailures = 0;
         if (claimed === null) {
+          events.emit("worker:idle", { worker: id, reason: "paused" });
           // A paused polling worker backs off too: a pause may last hours.
           await wake.wait(
             queue.isPolling ? nextPollDelay() : options.timings.pausedPollMs,
@@ -439,14 +446,18 @@ export function createWorker(options: WorkerOptions): Worker {
         }
         const blockingClaim = queue.claimBlocking;
         if (!blockingClaim) {
+          events.emit("worker:idle", { worker: id, reason: "empty" });
           await wake.wait(nextPollDelay());
           continue;
         }
-        await claimInto(
+        const waited = await claimInto(
           free,
           () => waitForTask(blockingClaim, free),
           (reply) => reply,
         );
+        if (waited.length === 0) {
+          events.emit("worker:idle", { worker: id, reason: "empty" });
+        }
       } catch (error) {
         if (isStopping) return;
         await onRedisError(error);

@@ -29,6 +29,15 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 /** One-shot commands give up after this many reconnection attempts. */
 const ONE_SHOT_RECONNECTS = 2;
 const CONNECT_TIMEOUT_MS = 3000;
+/**
+ * Replies that refuse the login: a wrong password or user, none given to
+ * a server that wants one, or one given to a server that has none.
+ */
+const AUTH_REFUSED = new RegExp(
+  "^(WRONGPASS|NOAUTH|ERR invalid password" +
+    "|ERR AUTH <password> called without any password configured" +
+    "|ERR Client sent AUTH, but no password is set)",
+);
 
 function isConnectionFailure(error: Error): boolean {
   const code = (error as { code?: string }).code ?? "";
@@ -74,8 +83,11 @@ export function createTcpTransport(
   let uncertain = 0;
   let isClosed = false;
   let requests = 0;
+  /** The connection's own last failure: what a user should be told. */
+  let lastError: string | undefined;
 
   client.on("error", (error: Error) => {
+    lastError = error.message;
     if (isDown || isClosed) return;
     isDown = true;
     options.onLost?.(error.message);
@@ -98,10 +110,20 @@ export function createTcpTransport(
   const translate = (error: unknown): Error => {
     if (!(error instanceof Error)) return new Error(String(error));
     if (error instanceof BatchError) return error;
-    if (isConnectionFailure(error)) {
+    const refusal = AUTH_REFUSED.exec(error.message);
+    if (refusal) {
+      const check = "check the password in REDIS_URL or --redis-url";
       return new ConnectionError(
-        `cannot reach Redis at ${target}: ${error.message}`,
+        `Redis at ${target} refused the login (${refusal[1]}): ${check}`,
       );
+    }
+    if (isConnectionFailure(error)) {
+      // ioredis's "max retries per request" names its own option, not why.
+      const why =
+        error.name === "MaxRetriesPerRequestError" && lastError
+          ? lastError
+          : error.message;
+      return new ConnectionError(`cannot reach Redis at ${target}: ${why}`);
     }
     return error;
   };
