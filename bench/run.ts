@@ -10,20 +10,22 @@
  *   4. cost per task: Redis commands, CPU seconds, peak RSS;
  *   5. REST transport beside TCP.
  *
- *   npm run bench [-- --quick] [-- --json] [-- --rounds 3] [-- --only redis,db,pickup,cost,rest]
+ *   npm run bench [-- --quick] [-- --json] [-- --save FILE] [-- --rounds 3]
+ *     [-- --only redis,db,pickup,cost,rest]
  *
  * Every comparison runs in rounds of one run per contender (order reversed
  * every other round) and reports medians and the ratio of each round, so
  * that the load of a shared machine hits both sides of a ratio alike.
  * Progress goes to stderr; the result to stdout, as tables or, with
  * --json, as one JSON object (use `npm run -s bench -- --json` to keep
- * npm's banner out of stdout).
+ * npm's banner out of stdout); --save FILE also writes that object to FILE.
  *
  * Needs redis-server on PATH (a private one is started on a free port) and
  * PostgreSQL at BENCH_PG_URL / TEST_PG_URL or postgres://postgres@127.0.0.1:5432
  * (a database `batchctl_bench_<pid>` is created and dropped). Build first
  * (`npm run bench` does): the worker under test is dist/src/cli.js.
  */
+import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { setupBenchDatabase } from "./lib/database.js";
 import { startBenchRedis } from "./lib/redis.js";
@@ -99,7 +101,7 @@ function parseArgs(argv: string[]) {
     const arg = argv[at] as string;
     return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[at + 1];
   };
-  const known = ["--quick", "--json", "--rounds", "--only"];
+  const known = ["--quick", "--json", "--save", "--rounds", "--only"];
   const unknown = argv.find(
     (a) => a.startsWith("--") && !known.includes(a.split("=")[0] as string),
   );
@@ -116,6 +118,7 @@ function parseArgs(argv: string[]) {
   return {
     isQuick: argv.includes("--quick"),
     json: argv.includes("--json"),
+    save: value("--save"),
     rounds,
     only: new Set(only),
   };
@@ -221,5 +224,7 @@ try {
 
 report.machine.load_after = loadavg().map((l) => Math.round(l * 100) / 100);
 report.seconds = Math.round((Date.now() - startedAt) / 1000);
-if (args.json) process.stdout.write(`${JSON.stringify(toJson(report))}\n`);
+const json = JSON.stringify(toJson(report));
+if (args.save) writeFileSync(args.save, `${json}\n`);
+if (args.json) process.stdout.write(`${json}\n`);
 else printReport(report);
