@@ -117,7 +117,8 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       .option("concurrency", {
         type: "number",
         default: 8,
-        describe: "tasks in flight at once (pg pool size)",
+        describe:
+          "tasks run at once (pg pool size); while tasks are short, up to twice as many are claimed",
       })
       .option("max-attempts", {
         type: "number",
