@@ -8,8 +8,10 @@
  * before its RPUSH); for BullMQ the processor's first line minus
  * `job.timestamp` (set by the producer when it creates the job). One
  * machine, one clock; both are whole milliseconds, so each latency is
- * within 1 ms of the truth. Tasks queued in the first WARMUP_SHARE of the
- * run are left out (JIT warm-up, connections opening).
+ * within 1 ms of the truth. The producer runs a warm-up at the same rate
+ * before the measured tasks, which alone are counted: a worker that has
+ * just started (code not yet optimised, connections opening) falls behind
+ * at first, and what is measured is a running worker.
  */
 import type { MeasuredChild } from "../lib/child.js";
 import type { BenchRedis } from "../lib/redis.js";
@@ -20,7 +22,6 @@ import {
   type RedisBoundSystem,
 } from "../lib/systems.js";
 
-const WARMUP_SHARE = 0.1;
 /** Time given to a started worker to open its connections. */
 const SETTLE_MS = 300;
 const DONE_TIMEOUT_MS = 60_000;
@@ -107,11 +108,12 @@ export async function measurePickup(
   system: RedisBoundSystem,
   read: LatencyReader,
   rate: number,
-  seconds: number,
+  seconds: { warmup: number; measured: number },
   env?: Record<string, string>,
 ): Promise<PickupRun> {
   await redis.reset();
-  const total = Math.round(rate * seconds);
+  const warmup = Math.round(rate * seconds.warmup);
+  const total = warmup + Math.round(rate * seconds.measured);
   await createCacheKeys(redis.client, total);
   const worker = system.start({
     concurrency: 32,
@@ -122,7 +124,7 @@ export async function measurePickup(
   try {
     await system.ready(worker);
     await sleep(SETTLE_MS);
-    await produce(system, rate, seconds);
+    await produce(system, rate, seconds.warmup + seconds.measured);
     const deadline = Date.now() + DONE_TIMEOUT_MS;
     while ((await system.counts())[1] < total) {
       if (Date.now() > deadline)
@@ -135,9 +137,7 @@ export async function measurePickup(
   const latencies = await read(redis, worker);
   const { usage } = await worker.exited;
 
-  const kept = latencies
-    .filter((l) => l.index >= total * WARMUP_SHARE)
-    .map((l) => l.ms);
+  const kept = latencies.filter((l) => l.index >= warmup).map((l) => l.ms);
   return {
     rate_per_s: round(rate, 0),
     samples: kept.length,
@@ -168,7 +168,7 @@ export function summarisePickup(runs: PickupRun[]): PickupResult {
 export async function runPickup(
   redis: BenchRedis,
   subjects: { system: RedisBoundSystem; read: LatencyReader; rate: number }[],
-  seconds: number,
+  seconds: { warmup: number; measured: number },
   rounds: number,
 ): Promise<Record<string, PickupResult>> {
   const runs = new Map<string, PickupRun[]>(

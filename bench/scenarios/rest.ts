@@ -45,7 +45,7 @@ export async function runRest(
   redis: BenchRedis,
   batchctl: RedisBoundSystem,
   tasks: number,
-  pickupSeconds: number,
+  pickupSeconds: { warmup: number; measured: number },
   rounds: number,
 ): Promise<RestResult> {
   const server = await startRestServer({
