@@ -15,3 +15,4 @@ export * from "./admin.js";
 export * from "./pause.js";
 export * from "./wait.js";
 export * from "./actions.js";
+export * from "./slots.js";

@@ -1,0 +1,131 @@
+/**
+ * The cluster transport: an ioredis `Cluster`. Every key of the queue
+ * shares the prefix's hash tag (checked when the configuration is read),
+ * so its scripts, transactions, pipelines and BLMOVE each go to the one
+ * node that owns that slot; keyless commands go to any node, and
+ * `eachMaster` asks every master.
+ */
+import { Cluster, type ClusterOptions, type Redis } from "ioredis";
+import type { ClusterConfig } from "../../common/cluster.js";
+import { ConnectionError, toError } from "../../common/errors.js";
+import type { Command, RedisTransport, TransportEvents } from "../transport.js";
+import { createIoredisTransport, isConnectionFailure } from "./ioredis.js";
+import {
+  CONNECT_TIMEOUT_MS,
+  MAX_RECONNECT_DELAY_MS,
+  ONE_SHOT_RECONNECTS,
+} from "./tcp.js";
+
+/** Options of the cluster transport. */
+export interface ClusterTransportOptions extends TransportEvents {
+  cluster: ClusterConfig;
+  /**
+   * true for the worker and the TUI: reconnect forever, holding commands
+   * while no node answers. false for one-shot commands: fail fast (exit 3).
+   */
+  persistent: boolean;
+}
+
+/** Opens a transport over a Redis Cluster (connects at once). */
+export function createClusterTransport(
+  options: ClusterTransportOptions,
+): RedisTransport {
+  const { cluster } = options;
+  const target = cluster.nodes
+    .map(
+      ({ host, port }) => `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    )
+    .join(",");
+  const clusterOptions: ClusterOptions = {
+    enableOfflineQueue: true,
+    clusterRetryStrategy: (times) => {
+      if (!options.persistent && times > ONE_SHOT_RECONNECTS) return null;
+      return Math.min(times * 100, MAX_RECONNECT_DELAY_MS);
+    },
+    redisOptions: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      username: cluster.username,
+      password: cluster.password,
+      tls: cluster.tls ? {} : undefined,
+    },
+  };
+  const client = new Cluster(cluster.nodes, clusterOptions);
+  let isDown = false;
+  let isClosed = false;
+  let uncertain = 0;
+
+  const lost = (error: Error) => {
+    if (isDown || isClosed) return;
+    isDown = true;
+    options.onLost?.(error.message);
+  };
+  client.on("error", lost);
+  client.on("node error", lost);
+  // A node connection that drops makes ioredis send its unanswered
+  // commands again once the slots are refreshed: like a TCP reconnection,
+  // each such drop counts as uncertain (see RedisTransport.stats).
+  let isInterrupting = false;
+  const countDrops = (node: Redis, isExpected: () => boolean) => {
+    let wasReady = false;
+    node.on("ready", () => (wasReady = true));
+    node.on("close", () => {
+      if (wasReady && !isClosed && !isExpected()) uncertain++;
+      wasReady = false;
+    });
+  };
+  client.on("+node", (node: Redis) => countDrops(node, () => false));
+
+  const transport = createIoredisTransport({
+    kind: "cluster",
+    target,
+    client,
+    openBlocking() {
+      isInterrupting = false;
+      const blocking = new Cluster(cluster.nodes, clusterOptions);
+      // Outages are reported once, by the main client's listeners.
+      blocking.on("error", () => undefined);
+      blocking.on("node error", () => undefined);
+      blocking.on("+node", (node: Redis) =>
+        countDrops(node, () => isInterrupting),
+      );
+      return blocking;
+    },
+    uncertain: () => uncertain,
+    onReply() {
+      // Nodes come and go without one "ready" for the whole cluster: the
+      // first answer after a loss is what tells that Redis is back.
+      if (!isDown || isClosed) return;
+      isDown = false;
+      options.onRestored?.();
+    },
+  });
+
+  return {
+    ...transport,
+    interruptBlocking() {
+      isInterrupting = true;
+      transport.interruptBlocking?.();
+    },
+    async eachMaster<T>(...[name, ...args]: Command) {
+      // The node list is known once the slots have been read.
+      await transport.command("PING");
+      const ask = async (node: Redis) => {
+        const where = `${node.options.host}:${node.options.port}`;
+        try {
+          return { node: where, reply: (await node.call(name, ...args)) as T };
+        } catch (error) {
+          const failure = toError(error);
+          if (!isConnectionFailure(failure))
+            return { node: where, error: failure };
+          const message = `cannot reach Redis at ${where}: ${failure.message}`;
+          return { node: where, error: new ConnectionError(message) };
+        }
+      };
+      return Promise.all(client.nodes("master").map(ask));
+    },
+    close() {
+      isClosed = true;
+      return transport.close();
+    },
+  };
+}
