@@ -70,7 +70,9 @@ function evictionCheck(health: RedisHealth): Check {
     return {
       status: "warn",
       check: "eviction",
-      detail: `CONFIG GET maxmemory-policy is not allowed${where(null)}; make sure it is noeviction`,
+      detail:
+        `CONFIG GET maxmemory-policy is not allowed${where(null)}; ` +
+        "make sure it is noeviction",
     };
   }
   if (health.may_evict) {

@@ -116,7 +116,8 @@ export function clusterPrefixIssue(
   const fixed = `{${prefix.replace(/[{}]/g, "")}}`;
   return {
     reason:
-      "has no hash tag; on a Redis Cluster every key of the queue must hash to one slot (scripts, MULTI and BLMOVE use several keys at once)",
+      "has no hash tag; on a Redis Cluster every key of the queue must hash " +
+      "to one slot (scripts, MULTI and BLMOVE use several keys at once)",
     fixed,
   };
 }

@@ -137,15 +137,20 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     throw error;
   }
 
+  // The slots stay where `--cluster create` put them: read them once.
+  let ranges: Promise<[number, number, [string, number]][]> | undefined;
   return {
     ports,
     nodes: ports.map((port) => `127.0.0.1:${port}`).join(","),
     dir,
     cli: redisCli,
     async ownerOf(slot) {
-      const reply = await redisCli(ports[0]!, "--json", "CLUSTER", "SLOTS");
-      const ranges = JSON.parse(reply) as [number, number, [string, number]][];
-      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+      ranges ??= redisCli(ports[0]!, "--json", "CLUSTER", "SLOTS").then(
+        (reply) => JSON.parse(reply) as [number, number, [string, number]][],
+      );
+      const range = (await ranges).find(
+        ([from, to]) => slot >= from && slot <= to,
+      );
       if (!range) throw new Error(`test cluster: nobody owns slot ${slot}`);
       return Number(range[2][1]);
     },

@@ -35,8 +35,17 @@ const FAILURE_CODES = [
   "ENOTFOUND",
 ];
 /** ioredis messages (and cluster replies) that mean "cannot reach Redis". */
-const FAILURE_MESSAGES =
-  /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|None of startup nodes is available|Failed to refresh slots cache|Too many Cluster redirections|^CLUSTERDOWN/;
+const FAILURE_MESSAGES = new RegExp(
+  [
+    "Connection is closed",
+    "Stream isn't writeable",
+    "connect ETIMEDOUT",
+    "None of startup nodes is available",
+    "Failed to refresh slots cache",
+    "Too many Cluster redirections",
+    "^CLUSTERDOWN",
+  ].join("|"),
+);
 
 /** True when `error` says Redis could not be reached. */
 export function isConnectionFailure(error: Error): boolean {
