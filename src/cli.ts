@@ -82,6 +82,44 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Resolves once everything written to the stream so far has been handed to
+ * the OS: a pipe whose reader is slower than us buffers the rest in Node,
+ * and process.exit would drop it.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableLength === 0) return resolve();
+    stream.write("", () => resolve());
+  });
+}
+
+let isStdoutClosed = false;
+
+/**
+ * The reader of stdout went away (`batchctl ls | head -1`). Handled once:
+ * the stream is destroyed so later writes fail quietly instead of raising
+ * EPIPE again. A command that stops on a signal (the worker, `stats
+ * --watch`) is asked to stop as on SIGTERM, so it finishes its tasks; any
+ * other has printed what matters and exits with its status so far.
+ */
+function handleClosedStdout(error: NodeJS.ErrnoException): void {
+  if (isStdoutClosed) return;
+  if (error.code !== "EPIPE") throw error;
+  isStdoutClosed = true;
+  process.stdout.destroy();
+  if (process.listenerCount("SIGTERM") > 0) {
+    process.emit("SIGTERM", "SIGTERM");
+    return;
+  }
+  process.exit(process.exitCode ?? EXIT.ok);
+}
+
+process.stdout.on("error", handleClosedStdout);
+// Nothing left to tell a reader of stderr that went away.
+process.stderr.on("error", () => {});
+
 await main();
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 // Every connection is closed by now; exit even if a library left a handle.
 process.exit(process.exitCode ?? EXIT.ok);

@@ -125,6 +125,7 @@ async function watch(
 export function renderStats(stats: QueueStats, prefix: string): string {
   const when = stats.at.replace("T", " ").slice(0, 19);
   const out: string[] = [`queue ${prefix}  at ${when} UTC`];
+  out.push(`transport: ${stats.transport}`);
   out.push(`paused: ${pauseText(stats)}`);
   out.push("");
 
@@ -174,7 +175,10 @@ function rateText(stats: QueueStats): string {
 function workersText(stats: QueueStats): string {
   const alive = stats.workers.filter((w) => w.alive).length;
   const dead = stats.workers.length - alive;
-  const title = `workers: ${alive} alive${dead ? `, ${dead} dead (tasks recovered soon)` : ""}`;
+  const requests = alive
+    ? `, sending ${count(Math.round(stats.requests_per_min))} Redis requests/min`
+    : "";
+  const title = `workers: ${alive} alive${dead ? `, ${dead} dead (tasks recovered soon)` : ""}${requests}`;
   if (stats.workers.length === 0) return `${title}\n`;
 
   const rows = stats.workers.map((w) => [
@@ -188,6 +192,8 @@ function workersText(stats: QueueStats): string {
     w.info ? count(w.info.processed) : "-",
     w.info ? count(w.info.failed) : "-",
     w.info ? relative(w.info.started_at) : "-",
+    w.info ? w.info.transport : "-",
+    w.info ? count(Math.round(w.info.requests_per_min)) : "-",
   ]);
   const table = renderTable(
     [
@@ -199,6 +205,8 @@ function workersText(stats: QueueStats): string {
       { header: "DONE", align: "right" },
       { header: "FAILED", align: "right" },
       { header: "STARTED" },
+      { header: "TRANSPORT" },
+      { header: "REQ/MIN", align: "right" },
     ],
     rows,
     terminalWidth(),

@@ -35,7 +35,8 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      sink.write(redact(chunk.toString()));
+      // Destroyed when its reader went away (src/cli.ts): nobody to tell.
+      if (!options.destination.destroyed) sink.write(redact(chunk.toString()));
       done();
     },
   });

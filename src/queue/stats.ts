@@ -36,6 +36,16 @@ export type RateSource = "samples" | "records";
 export interface QueueStats {
   /** When it was read, ISO-8601. */
   at: string;
+  /**
+   * How this reader reaches Redis: `tcp 127.0.0.1:6379`, `rest <host>`;
+   * the host only, never a password or token.
+   */
+  transport: string;
+  /**
+   * Requests per minute that the live workers send to Redis lately (from
+   * their heartbeats): what a REST plan bills.
+   */
+  requests_per_min: number;
   counts: {
     procesar: number;
     procesando: number;
@@ -117,6 +127,11 @@ export async function queueStats(
   );
   const stats: QueueStats = {
     at: now.toISOString(),
+    transport: `${transport.kind} ${transport.target}`,
+    requests_per_min: workerStatus.reduce(
+      (sum, w) => sum + (w.alive ? (w.info?.requests_per_min ?? 0) : 0),
+      0,
+    ),
     counts: {
       procesar: pending,
       procesando: workerStatus.reduce((sum, w) => sum + w.in_flight, 0),

@@ -92,6 +92,11 @@ export function Header({
   const live = snapshot?.workers.filter((w) => w.alive).length;
   const dead = (snapshot?.workers.length ?? 0) - (live ?? 0);
   const oldest = snapshot?.oldest_pending_age_ms;
+  // REST plans bill per request: show what the workers send.
+  const requests =
+    snapshot && target.startsWith("rest ")
+      ? Math.round(snapshot.requests_per_min)
+      : undefined;
 
   return (
     <Box flexDirection="column" width={width}>
@@ -132,6 +137,9 @@ export function Header({
         <Text dimColor> live{dead ? ` (${dead} dead)` : ""} </Text>
         <Text bold>{formatRate(rate).replace("/s", "")}</Text>
         <Text dimColor> tasks/s </Text>
+        {requests !== undefined ? (
+          <Text dimColor>{formatCount(requests)} req/min </Text>
+        ) : null}
         <Text color="cyan">{sparkline(buckets)}</Text>
         <Text dimColor> last 3 min</Text>
         {oldest !== null && oldest !== undefined ? (

@@ -57,7 +57,10 @@ export interface GroupsResult {
 
 /** The data and actions behind the TUI. */
 export interface QueueSource {
-  /** Where it points, for the header: host and prefix, never a password. */
+  /**
+   * Where it points, for the header: transport and host (`tcp host:port`,
+   * `rest host`), never a password or token.
+   */
   readonly target: string;
   readonly prefix: string;
   /** Counts, workers, pause and rate (measured between two calls). */

@@ -83,7 +83,7 @@ export function createQueueSource(
   };
 
   return {
-    target: queue.transport.target,
+    target: `${queue.transport.kind} ${queue.transport.target}`,
     prefix: queue.keys.prefix,
     async snapshot() {
       previous = await queueStats(queue, previous);

@@ -343,6 +343,12 @@ describe.each(TRANSPORTS)("batchctl read commands over %s", (kind) => {
       expect(result.stderr).toMatch(
         /^batchctl: cannot reach Redis at 127.0.0.1:1/,
       );
+      // The cause, not the name of a client library's option (fetch
+      // refuses port 1 outright, so REST says "bad port").
+      expect(result.stderr).toMatch(
+        kind === "tcp" ? /ECONNREFUSED/ : /bad port/,
+      );
+      expect(result.stderr).not.toMatch(/maxRetriesPerRequest/);
     });
   });
 
@@ -431,6 +437,12 @@ describe.each(TRANSPORTS)("batchctl read commands over %s", (kind) => {
   });
 
   describe("stats", () => {
+    /** The host the CLI reaches Redis at, as stats names it. */
+    const host = () =>
+      kind === "rest"
+        ? new URL(ctx.env().REDIS_REST_URL!).host
+        : ctx.queue.transport.target;
+
     it("prints counts, pause, workers and today's counters", async () => {
       await finishSome();
       await enqueue("procesar_tickets_vencidos");
@@ -440,6 +452,7 @@ describe.each(TRANSPORTS)("batchctl read commands over %s", (kind) => {
 
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`queue ${prefix()}  at `);
+      expect(result.stdout).toContain(`transport: ${kind} ${host()}\n`);
       expect(result.stdout).toContain("paused: yes, until batchctl resume");
       expect(result.stdout).toMatch(/^procesar\s+1\s+oldest queued \S+ ago$/m);
       expect(result.stdout).toMatch(/^procesadas\s+2$/m);
@@ -450,6 +463,45 @@ describe.each(TRANSPORTS)("batchctl read commands over %s", (kind) => {
       expect(result.stdout).toContain("workers: 0 alive");
       expect(result.stdout).toMatch(/^generar_reporte\s+2\s+1\s+0$/m);
       expect(result.stdout).toMatch(/^total\s+2\s+2\s+0$/m);
+    });
+
+    it("shows each live worker's transport and Redis requests per minute", async () => {
+      // A heartbeat every second, the first ones already with a request rate.
+      const worker = ctx.start(["work", "--heartbeat-ttl", "3"]);
+      const { keys, transport } = ctx.queue;
+      const deadline = Date.now() + 20_000;
+      let id: string | undefined;
+      while (!id && Date.now() < deadline) {
+        for (const w of await transport.command<string[]>(
+          "SMEMBERS",
+          keys.workers,
+        )) {
+          const beat = await transport.command<string | null>(
+            "GET",
+            keys.heartbeat(w),
+          );
+          if (beat && JSON.parse(beat).requests_per_min > 0) id = w;
+        }
+        if (!id) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+
+      const text = await cli(["stats"]);
+      const json = JSON.parse((await cli(["stats", "--json"])).stdout);
+      worker.child.kill("SIGTERM");
+
+      const target = `${kind} ${host()}`;
+      expect(id).toBeDefined();
+      expect(text.stdout).toMatch(
+        /^workers: 1 alive, sending [\d,]+ Redis requests\/min$/m,
+      );
+      expect(text.stdout).toMatch(/TRANSPORT\s+REQ\/MIN$/m);
+      expect(text.stdout).toMatch(
+        new RegExp(`^${id}\\s+alive.*\\s${target}\\s+[\\d,]+$`, "m"),
+      );
+      expect(json.transport).toBe(target);
+      expect(json.workers[0].info.transport).toBe(target);
+      expect(json.requests_per_min).toBeGreaterThan(0);
+      expect(json.requests_per_min).toBe(json.workers[0].info.requests_per_min);
     });
 
     it("prints JSON for scripts", async () => {

@@ -282,6 +282,27 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
   });
 
   describe("retry", () => {
+    it("two retry --all started at the same moment move each of 1,000 tasks once", async () => {
+      const ids = await seedFailures(
+        ...Array.from({ length: 1000 }, () => ({
+          tipo: "procesar_tickets_vencidos",
+        })),
+      );
+
+      const [a, b] = await Promise.all([
+        cli(["retry", "--all", "--json"]),
+        cli(["retry", "--all", "--json"]),
+      ]);
+
+      expect([a.code, b.code]).toEqual([0, 0]);
+      const moved = [a, b].map((r) => JSON.parse(r.stdout).moved as number);
+      expect(moved[0]! + moved[1]!).toBe(1000);
+      const queued = (await pending()).map((task) => task.id as string);
+      expect(queued).toHaveLength(1000);
+      expect(new Set(queued)).toEqual(new Set(ids));
+      expect(await failedIds()).toEqual([]);
+    });
+
     it("moves one failure back by --id and prints how many moved", async () => {
       const [id, other] = await seedFailures(
         { tipo: "procesar_tickets_vencidos", intentos: 2 },

@@ -3,7 +3,7 @@
  * help, groups, filter, freeze, and the 80x24 and wide layouts.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { enqueueTasks } from "../../src/queue/index.js";
+import { createWorkerQueue, enqueueTasks } from "../../src/queue/index.js";
 import { createTestQueue } from "../helpers/redis.js";
 import {
   failureRecord,
@@ -68,6 +68,39 @@ describe("tui views", () => {
     expect(frame).toContain("● connected");
     expect(frame).toContain(queue.keys.prefix);
     expect(frame).toMatch(/workers 0 live/);
+    expect(frame).toContain(`@ tcp ${queue.transport.target}`);
+    expect(frame).not.toContain("req/min");
+  });
+
+  it("over REST names the transport and the workers' requests per minute", async () => {
+    const rest = createTestQueue("ui-views-rest", "rest");
+    try {
+      const worker = createWorkerQueue({ ...rest, worker: "w-rest" });
+      await worker.heartbeat(
+        {
+          id: "w-rest",
+          host: "h",
+          pid: 1,
+          started_at: new Date().toISOString(),
+          concurrency: 8,
+          in_flight: 0,
+          processed: 0,
+          failed: 0,
+          transport: `rest ${rest.transport.target}`,
+          requests: 100,
+          requests_per_min: 24,
+          version: "test",
+        },
+        10_000,
+      );
+      tui = renderTui(rest);
+      const frame = await tui.waitFor("workers 1 live");
+      expect(frame).toContain(`@ rest ${rest.transport.target}`);
+      expect(frame).toContain("24 req/min");
+    } finally {
+      await rest.cleanup();
+      await rest.transport.close();
+    }
   });
 
   it("switches lists with 1-6 and tab, newest failure first", async () => {

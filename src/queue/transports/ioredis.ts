@@ -25,6 +25,8 @@ export interface IoredisTransportOptions {
   uncertain(): number;
   /** Called after every reply (the cluster reports a recovery there). */
   onReply?(): void;
+  /** The connection's own last failure: what a user should be told. */
+  lastError?(): string | undefined;
 }
 
 const FAILURE_CODES = [
@@ -75,9 +77,13 @@ export function createIoredisTransport(
     if (!(error instanceof Error)) return new Error(String(error));
     if (error instanceof BatchError) return error;
     if (isConnectionFailure(error)) {
-      return new ConnectionError(
-        `cannot reach Redis at ${target}: ${error.message}`,
-      );
+      // ioredis's "max retries per request" names its own option, not why.
+      const lastError = options.lastError?.();
+      const why =
+        error.name === "MaxRetriesPerRequestError" && lastError
+          ? lastError
+          : error.message;
+      return new ConnectionError(`cannot reach Redis at ${target}: ${why}`);
     }
     return error;
   };

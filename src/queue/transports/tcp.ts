@@ -40,8 +40,10 @@ export function createTcpTransport(
   let isDown = false;
   let uncertain = 0;
   let isClosed = false;
+  let lastError: string | undefined;
 
   client.on("error", (error: Error) => {
+    lastError = error.message;
     if (isDown || isClosed) return;
     isDown = true;
     options.onLost?.(error.message);
@@ -72,6 +74,7 @@ export function createTcpTransport(
       return blocking;
     },
     uncertain: () => uncertain,
+    lastError: () => lastError,
   });
   return {
     ...transport,

@@ -11,7 +11,14 @@ import {
   readRecords,
   TRANSPORTS,
 } from "../../helpers/redis.js";
-import { drain, enqueue, pushRaw } from "../../helpers/worker.js";
+import { createCaptureLogger } from "../../helpers/capture-logger.js";
+import {
+  createTestWorker,
+  drain,
+  enqueue,
+  pushRaw,
+} from "../../helpers/worker.js";
+import { DEFAULT_TIMINGS } from "../../../src/worker/index.js";
 
 const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
 
@@ -278,6 +285,54 @@ describe.each(CASES)("worker on %s over %s", (kind, transport) => {
     const ids = (await processed()).map((r) => r.id);
     expect(ids).toContain("mine-1");
     expect(ids.find((x) => x !== "mine-1")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("logs one line per finished task and a periodic summary of the counts", async () => {
+    const ids = await enqueue(
+      queue,
+      { tipo: "procesar_tickets_vencidos" },
+      { tipo: "limpiar_cache", claves: ["summary-test-key"] },
+    );
+    await pushRaw(queue, "not json");
+    const log = createCaptureLogger();
+    const worker = createTestWorker(queue, backend.db, {
+      drain: false,
+      logTasks: true,
+      logger: log.logger,
+      timings: { ...DEFAULT_TIMINGS, blockSeconds: 0.2, summaryMs: 100 },
+    });
+    const running = worker.run();
+    const sum = (field: string) =>
+      log
+        .find("summary")
+        .reduce((total, line) => total + Number(line[field]), 0);
+    const deadline = Date.now() + 10_000;
+    while (sum("processed") + sum("failed") < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    worker.stop("test");
+    await running;
+
+    const done = log.find("task processed");
+    expect(done.map((line) => line.id).sort()).toEqual([...ids].sort());
+    for (const line of done) {
+      expect(line).toMatchObject({ intentos: 1, worker: expect.any(String) });
+      expect(line.tipo).toMatch(/^(procesar_tickets_vencidos|limpiar_cache)$/);
+      expect(line.duracion_ms).toEqual(expect.any(Number));
+    }
+    const bad = log.find("task failed");
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatchObject({
+      tipo: null,
+      error: { clase: "validacion" },
+    });
+    expect(sum("processed")).toBe(2);
+    expect(sum("failed")).toBe(1);
+    expect(sum("retried")).toBe(0);
+    expect(log.find("summary")[0]).toMatchObject({
+      rate_per_s: expect.any(Number),
+      in_flight: expect.any(Number),
+    });
   });
 });
 

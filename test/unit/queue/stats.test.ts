@@ -12,6 +12,8 @@ function statsWith(
 ): QueueStats {
   return {
     at: "2026-01-01T00:00:00.000Z",
+    transport: "tcp 127.0.0.1:6379",
+    requests_per_min: 0,
     counts: {
       procesar,
       procesando: 0,

@@ -1,0 +1,70 @@
+/**
+ * stdout as a pipe: a slow reader still gets every line before batchctl
+ * exits, and a reader that goes away (`| head -1`) ends the command quietly,
+ * a worker after finishing its tasks.
+ */
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openE2e, type E2eContext } from "../helpers/e2e.js";
+import { pushRaw } from "../helpers/worker.js";
+
+const TASKS = 20_000;
+const TASK = JSON.stringify({ tipo: "procesar_tickets_vencidos" });
+
+describe("batchctl writing to a pipe", () => {
+  let ctx: E2eContext;
+  let file: string;
+
+  beforeAll(async () => {
+    ctx = await openE2e("stdout_pipe");
+    file = join(tmpdir(), `batchctl-pipe-${process.pid}.ndjson`);
+    await writeFile(file, `${TASK}\n`.repeat(TASKS));
+  });
+  afterEach(() => ctx.cleanup());
+  afterAll(() => ctx?.close());
+
+  it("hands every line to a slow reader before it exits", async () => {
+    const run = ctx.start(["enqueue", "--file", file]);
+    run.child.stdout!.pause();
+    // Let the process finish writing while nobody reads the pipe.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    run.child.stdout!.resume();
+    const { code } = await run.exited;
+
+    expect(code).toBe(0);
+    expect(run.lines).toHaveLength(TASKS);
+    expect(run.stderr()).toBe("");
+  });
+
+  it("exits 0 without a stack trace when the reader goes away", async () => {
+    await pushRaw(ctx.queue, ...Array<string>(TASKS).fill(TASK));
+    const run = ctx.start(["ls", "procesar", "--limit", "10000"]);
+    run.child.stdout!.once("data", () => run.child.stdout!.destroy());
+    const { code } = await run.exited;
+
+    expect(code).toBe(0);
+    expect(run.stderr()).toBe("");
+  });
+
+  it("stops a worker whose log reader went away, its tasks all recorded", async () => {
+    await pushRaw(ctx.queue, ...Array<string>(TASKS).fill(TASK));
+    const run = ctx.start(["work", "--concurrency", "4"]);
+    run.child.stdout!.once("data", () => run.child.stdout!.destroy());
+    const { code } = await run.exited;
+
+    const { keys, transport } = ctx.queue;
+    const done = await transport.command<number>("LLEN", keys.processed);
+    const left = await transport.command<number>("LLEN", keys.pending);
+    const inFlight = await transport.command<string[]>(
+      "KEYS",
+      `${keys.prefix}:procesando:*`,
+    );
+    expect(code).toBe(0);
+    expect(run.stderr()).toBe("");
+    expect(done).toBeGreaterThan(0);
+    expect(done + left).toBe(TASKS);
+    expect(inFlight).toEqual([]);
+  });
+});
