@@ -28,7 +28,7 @@ export interface RedisHealth {
    */
   cluster?: {
     state: string | null;
-    slot: number;
+    slot: number | null;
     masters: { node: string; maxmemory_policy: string | null }[];
   };
 }
@@ -102,7 +102,7 @@ async function inspectCluster(
     version,
     maxmemory_policy: policy,
     may_evict: unsafe !== undefined,
-    cluster: { state, slot: slotOf(ctx.keys.pending), masters },
+    cluster: { state, slot: slotOf(ctx.keys.pending) ?? null, masters },
   };
 }
 

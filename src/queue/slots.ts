@@ -4,23 +4,38 @@
  * sent once per slot.
  */
 import calculateSlot from "cluster-key-slot";
+import { hashTagOf } from "../common/cluster.js";
 import type { RedisTransport } from "./transport.js";
 
-/** The Redis Cluster hash slot of `key` (by its hash tag, if any). */
-export function slotOf(key: string): number {
-  return calculateSlot(key);
+/**
+ * The Redis Cluster hash slot of `key`, or undefined for a key whose first
+ * braces are empty with a `}` later on (such as `{}{a}x`): Redis hashes
+ * that whole key, while cluster-key-slot would hash `{a` alone.
+ */
+export function slotOf(key: string): number | undefined {
+  const tag = hashTagOf(key);
+  if (tag !== undefined) return calculateSlot(tag);
+  const open = key.indexOf("{");
+  const isMisread =
+    open >= 0 && key[open + 1] === "}" && key.includes("}", open + 2);
+  return isMisread ? undefined : calculateSlot(key);
 }
 
-/** `names` grouped by hash slot, each group in the order given. */
-export function groupBySlot(names: string[]): Map<number, string[]> {
-  const groups = new Map<number, string[]>();
+/**
+ * `names` in groups whose keys share a hash slot, each in the order given;
+ * a key whose slot slotOf cannot tell is a group of its own.
+ */
+export function groupBySlot(names: string[]): string[][] {
+  const bySlot = new Map<number, string[]>();
+  const alone: string[][] = [];
   for (const name of names) {
     const slot = slotOf(name);
-    const group = groups.get(slot);
-    if (group) group.push(name);
-    else groups.set(slot, [name]);
+    const group = slot === undefined ? undefined : bySlot.get(slot);
+    if (slot === undefined) alone.push([name]);
+    else if (group) group.push(name);
+    else bySlot.set(slot, [name]);
   }
-  return groups;
+  return [...bySlot.values(), ...alone];
 }
 
 /**
@@ -38,9 +53,10 @@ export async function unlinkKeys(
     return Number(await transport.command("UNLINK", ...names));
   }
 
-  const groups = [...groupBySlot(names).values()];
   const counts = await Promise.all(
-    groups.map((group) => transport.command<number>("UNLINK", ...group)),
+    groupBySlot(names).map((group) =>
+      transport.command<number>("UNLINK", ...group),
+    ),
   );
   return counts.reduce((sum, n) => sum + Number(n), 0);
 }

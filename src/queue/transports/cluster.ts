@@ -115,10 +115,13 @@ export function createClusterTransport(
           return { node: where, reply: (await node.call(name, ...args)) as T };
         } catch (error) {
           const failure = toError(error);
-          if (!isConnectionFailure(failure))
-            return { node: where, error: failure };
           const message = `cannot reach Redis at ${where}: ${failure.message}`;
-          return { node: where, error: new ConnectionError(message) };
+          return {
+            node: where,
+            error: isConnectionFailure(failure)
+              ? new ConnectionError(message)
+              : failure,
+          };
         }
       };
       return Promise.all(client.nodes("master").map(ask));

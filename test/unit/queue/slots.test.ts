@@ -25,6 +25,7 @@ describe("queue keys on a Redis Cluster", () => {
 
       expect(keys.length).toBeGreaterThanOrEqual(20);
       for (const key of keys) expect(slotOf(key), key).toBe(slot);
+      for (const key of keys) expect(calculateSlot(key), key).toBe(slot);
     },
   );
 
@@ -34,19 +35,37 @@ describe("queue keys on a Redis Cluster", () => {
   });
 });
 
+describe("slotOf", () => {
+  it.each([
+    ["{cola:batch}:procesar", "cola:batch"],
+    ["plain:key", "plain:key"],
+    ["a{}b", "a{}b"],
+  ])("of %j is the slot of %j", (key, hashed) => {
+    expect(slotOf(key)).toBe(calculateSlot(hashed));
+  });
+
+  it("cannot tell keys whose first braces are empty and leaves them to Redis", () => {
+    expect(slotOf("{}{a}x")).toBeUndefined();
+  });
+});
+
 describe("groupBySlot", () => {
   it("groups names by slot, keeping their order and duplicates", () => {
     const names = ["{a}1", "{b}1", "{a}2", "{a}1", "plain"];
 
     const groups = groupBySlot(names);
 
-    expect([...groups.values()]).toEqual([
-      ["{a}1", "{a}2", "{a}1"],
-      ["{b}1"],
-      ["plain"],
-    ]);
-    for (const [slot, group] of groups) {
-      for (const name of group) expect(calculateSlot(name)).toBe(slot);
+    expect(groups).toEqual([["{a}1", "{a}2", "{a}1"], ["{b}1"], ["plain"]]);
+    for (const group of groups) {
+      expect(new Set(group.map((name) => calculateSlot(name))).size).toBe(1);
     }
+  });
+
+  it("sends a key it cannot place alone", () => {
+    expect(groupBySlot(["{}{a}x", "{a}1", "{}{a}y"])).toEqual([
+      ["{a}1"],
+      ["{}{a}x"],
+      ["{}{a}y"],
+    ]);
   });
 });
