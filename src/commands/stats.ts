@@ -150,7 +150,33 @@ export function renderStats(stats: QueueStats, prefix: string): string {
   out.push("");
   out.push(workersText(stats));
   out.push(todayText(stats));
+  if (stats.schedules.length > 0) out.push(schedulesText(stats));
   return out.join("\n");
+}
+
+function schedulesText(stats: QueueStats): string {
+  const now = Date.parse(stats.at);
+  const rows = stats.schedules.map((s) => [
+    s.name,
+    s.tipo,
+    s.timezone === "UTC" ? s.cron : `${s.cron} (${s.timezone})`,
+    s.next_run === null
+      ? "-"
+      : `in ${formatDuration(Math.max(0, Date.parse(s.next_run) - now))}`,
+    s.next_run === null ? "" : s.next_run.replace("T", " ").slice(0, 19),
+  ]);
+  const table = renderTable(
+    [
+      { header: "SCHEDULE" },
+      { header: "TIPO" },
+      { header: "CRON" },
+      { header: "NEXT RUN" },
+      { header: "AT (UTC)" },
+    ],
+    rows,
+    terminalWidth(),
+  );
+  return `schedules (queued once per tick by the live workers):\n${table}`;
 }
 
 function pauseText(stats: QueueStats): string {

@@ -16,8 +16,16 @@ import {
 import { withDeadline } from "../worker/signal.js";
 import { readConfig, type GlobalArgs } from "./common.js";
 import { VERSION } from "./version.js";
+import {
+  attachOps,
+  DEFAULT_SHUTDOWN_TIMEOUT_S,
+  readOps,
+  WORK_FLAGS,
+  withOpsOptions,
+  type OpsArgs,
+} from "./work-ops.js";
 
-interface WorkArgs extends GlobalArgs {
+interface WorkArgs extends GlobalArgs, OpsArgs {
   concurrency: number;
   maxAttempts: number;
   retryBase: number;
@@ -75,7 +83,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
   command: "work",
   describe: "consume the queue: fetch, validate, run, record, retry",
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    withOpsOptions(yargs)
       .option("concurrency", {
         type: "number",
         default: 8,
@@ -101,9 +109,9 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         default: 60,
         describe: "seconds before a running task fails as transient",
       })
-      .option("shutdown-timeout", {
+      .option(WORK_FLAGS.shutdownTimeout, {
         type: "number",
-        default: 25,
+        default: DEFAULT_SHUTDOWN_TIMEOUT_S,
         describe: "seconds a stop waits for in-flight tasks",
       })
       .option("heartbeat-ttl", {
@@ -140,10 +148,15 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       .example(
         "REDIS_REST_TOKEN=... $0 work --redis-rest-url https://x.upstash.io",
         "consume over Redis REST, polling every 500 ms when busy",
+      )
+      .example(
+        "$0 work --metrics-port 9464 --schedule 'procesar_tickets_vencidos=*/5 * * * *'",
+        "serve metrics; queue one task every 5 minutes (once, however many workers)",
       ) as unknown as Argv<WorkArgs>,
   handler: async (argv) => {
     checkArgs(argv);
     const config = readConfig(argv);
+    const ops = readOps(argv);
     if (config.production && !config.databaseUrl) {
       throw new ConfigError(
         "DATABASE_URL_BATCH: is required when NODE_ENV=production (PGlite is for development)",
@@ -181,6 +194,15 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       onRestored: () => logger.info("Redis connection restored"),
     });
     const ttl = argv.heartbeatTtl * 1000;
+    const timings = {
+      ...DEFAULT_TIMINGS,
+      heartbeatTtlMs: ttl,
+      heartbeatMs: ttl / 3,
+      recoverMs: ttl / 3,
+      pollMs: argv.pollInterval,
+      maxPollMs: Math.max(DEFAULT_TIMINGS.maxPollMs, argv.pollInterval),
+    };
+    const transportName = `${transport.kind} ${transport.target}`;
     const worker = createWorker({
       id,
       queue: createWorkerQueue({
@@ -201,17 +223,24 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       drain: argv.drain,
       shutdownTimeoutMs: argv.shutdownTimeout * 1000,
       logTasks: argv.taskLog,
-      timings: {
-        ...DEFAULT_TIMINGS,
-        heartbeatTtlMs: ttl,
-        heartbeatMs: ttl / 3,
-        recoverMs: ttl / 3,
-        pollMs: argv.pollInterval,
-        maxPollMs: Math.max(DEFAULT_TIMINGS.maxPollMs, argv.pollInterval),
-      },
+      timings,
       logger,
-      transport: `${transport.kind} ${transport.target}`,
+      transport: transportName,
       version: VERSION,
+    });
+    const attached = await attachOps(ops, {
+      worker,
+      id,
+      queue: { transport, keys },
+      db,
+      logger,
+      timings,
+      taskTimeoutMs: argv.taskTimeout * 1000,
+      version: VERSION,
+      transport: transportName,
+    }).catch(async (error: unknown) => {
+      await Promise.allSettled([db.close(), transport.close()]);
+      throw error;
     });
 
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -220,6 +249,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
     try {
       await worker.run();
     } finally {
+      await attached.close();
       // Bounded: after an abandoned stop the pool would wait for the queries
       // of the returned tasks; exiting closes their connections anyway.
       await withDeadline(

@@ -8,6 +8,12 @@ import type { TaskRecord } from "../queue/records.js";
 export interface WorkerEvents {
   /** The worker registered itself and starts fetching. */
   "worker:started": { worker: string; concurrency: number };
+  /**
+   * The fetch loop waited and found nothing to claim (`empty`), or the
+   * queue is paused (`paused`): it is alive, with nothing to do. About once
+   * per blocking wait or poll.
+   */
+  "worker:idle": { worker: string; reason: "empty" | "paused" };
   /** Tasks moved into this worker's in-flight list. */
   "task:claimed": { worker: string; count: number };
   /** A task's outcome was written to Redis (record, retry or both). */
@@ -27,6 +33,16 @@ export interface WorkerEvents {
   "connection:restored": { service: "redis" | "postgres" };
   /** Shutdown began: no more fetching. */
   "worker:stopping": { reason: string; inFlight: number };
+  /**
+   * A schedule's tick came: `enqueued` when this worker queued its task,
+   * `duplicate` when another worker had, `failed` when Redis did not
+   * answer in time, `missed` when the worker woke too late for it.
+   */
+  "schedule:tick": {
+    name: string;
+    tick: string;
+    result: "enqueued" | "duplicate" | "failed" | "missed";
+  };
   /** Everything is cleaned up; `returned` tasks went back to the queue. */
   "worker:stopped": { returned: number };
 }

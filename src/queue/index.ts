@@ -16,3 +16,4 @@ export * from "./pause.js";
 export * from "./wait.js";
 export * from "./actions.js";
 export * from "./slots.js";
+export * from "./schedules.js";

@@ -14,9 +14,13 @@ export interface QueueKeys {
   workers: string;
   pause: string;
   audit: string;
+  /** Hash: schedule name -> what the workers running it published. */
+  schedules: string;
   inFlight(worker: string): string;
   heartbeat(worker: string): string;
   stats(day: string): string;
+  /** Marker (with a TTL) that one tick of a schedule was enqueued. */
+  scheduleTick(name: string, stamp: string): string;
 }
 
 /** Builds the key names for `prefix` (e.g. `cola:batch` or `{cola:batch}`). */
@@ -31,9 +35,11 @@ export function createKeys(prefix: string): QueueKeys {
     workers: `${prefix}:workers`,
     pause: `${prefix}:pausa`,
     audit: `${prefix}:auditoria`,
+    schedules: `${prefix}:horarios`,
     inFlight: (worker) => `${prefix}:procesando:${worker}`,
     heartbeat: (worker) => `${prefix}:worker:${worker}`,
     stats: (day) => `${prefix}:stats:${day}`,
+    scheduleTick: (name, stamp) => `${prefix}:horario:${name}:${stamp}`,
   };
 }
 

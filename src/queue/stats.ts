@@ -6,6 +6,7 @@
 import { statsDay } from "./keys.js";
 import type { QueueContext } from "./operations.js";
 import { parseRecord } from "./records.js";
+import { schedulesOf, type ScheduleStatus } from "./schedules.js";
 import type { Command } from "./transport.js";
 import type { WorkerHeartbeat } from "./worker-queue.js";
 
@@ -78,6 +79,8 @@ export interface QueueStats {
    * last minute. Null when it cannot be told.
    */
   rate: { per_second: number; source: RateSource; window_ms: number } | null;
+  /** Periodic tasks the live workers run, by name, with their next run. */
+  schedules: ScheduleStatus[];
 }
 
 /** Records per list read to estimate the rate without a previous sample. */
@@ -109,6 +112,7 @@ export async function queueStats(
     ["PTTL", keys.pause],
     ["HGETALL", keys.stats(day)],
     ["LINDEX", keys.pending, 0],
+    ["HGETALL", keys.schedules],
   ];
   const perWorker = workers.flatMap((id): Command[] => [
     ["GET", keys.heartbeat(id)],
@@ -149,11 +153,56 @@ export async function queueStats(
     today,
     oldest_pending_age_ms: ageOf(replies[7], now),
     rate: null,
+    schedules: schedulesOf(replies[8], now),
   };
 
   stats.rate =
     sampleRate(stats, previous) ?? (await recordRate(ctx, now.getTime()));
   return stats;
+}
+
+/** The lengths and the oldest pending age: what metrics read per scrape. */
+export interface QueueDepths {
+  counts: QueueStats["counts"];
+  /** As in QueueStats: null when empty or without `encolada_en`. */
+  oldest_pending_age_ms: number | null;
+  /** Registered workers (`P:workers` members). */
+  workers: number;
+}
+
+/**
+ * Reads the length of every list and zset and the age of the head of
+ * procesar, in two round trips (cheaper than queueStats: no records read).
+ */
+export async function queueDepths(ctx: QueueContext): Promise<QueueDepths> {
+  const { keys, transport } = ctx;
+  const now = new Date();
+  const workers = await transport.command<string[]>("SMEMBERS", keys.workers);
+  const replies = await transport.pipeline([
+    ["LLEN", keys.pending],
+    ["ZCARD", keys.retries],
+    ["ZCARD", keys.scheduled],
+    ["LLEN", keys.processed],
+    ["LLEN", keys.failed],
+    ["LINDEX", keys.pending, 0],
+    ...workers.map((id): Command => ["LLEN", keys.inFlight(id)]),
+  ]);
+  const [procesar, reintentos, programadas, procesadas, fallidas] = replies
+    .slice(0, 5)
+    .map(Number) as [number, number, number, number, number];
+
+  return {
+    counts: {
+      procesar,
+      procesando: replies.slice(6).reduce<number>((n, r) => n + Number(r), 0),
+      reintentos,
+      programadas,
+      procesadas,
+      fallidas,
+    },
+    oldest_pending_age_ms: ageOf(replies[5], now),
+    workers: workers.length,
+  };
 }
 
 function countersOf(day: string, reply: unknown): QueueStats["today"] {

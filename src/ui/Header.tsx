@@ -38,6 +38,29 @@ function compact(n: number): string {
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
+/**
+ * The schedules line: each schedule and how soon it runs next, soonest
+ * first; undefined when no live worker runs one.
+ */
+export function schedulesLine(
+  snapshot: QueueStats | undefined,
+  now: number,
+): string | undefined {
+  const schedules = snapshot?.schedules ?? [];
+  if (schedules.length === 0) return undefined;
+  const next = (at: string | null) => (at === null ? Infinity : Date.parse(at));
+  const parts = [...schedules]
+    .sort((a, b) => next(a.next_run) - next(b.next_run))
+    .map((s) => {
+      const when =
+        s.next_run === null
+          ? "never"
+          : `in ${formatDuration(Math.max(0, next(s.next_run) - now))}`;
+      return `${s.name} ${when}`;
+    });
+  return `schedules: ${parts.join(" · ")}`;
+}
+
 /** The tab labels, compacted until they fit `width` (two rows at worst). */
 export function tabRows(
   snapshot: QueueStats | undefined,
@@ -92,6 +115,7 @@ export function Header({
   const live = snapshot?.workers.filter((w) => w.alive).length;
   const dead = (snapshot?.workers.length ?? 0) - (live ?? 0);
   const oldest = snapshot?.oldest_pending_age_ms;
+  const schedules = schedulesLine(snapshot, now);
   // REST plans bill per request: show what the workers send.
   const requests =
     snapshot && target.startsWith("rest ")
@@ -146,6 +170,11 @@ export function Header({
           <Text dimColor> · oldest pending {formatDuration(oldest)}</Text>
         ) : null}
       </Text>
+      {schedules ? (
+        <Text wrap="truncate" dimColor>
+          {schedules}
+        </Text>
+      ) : null}
       {rows.map((tabs, r) => (
         <Text key={r} wrap="truncate">
           {tabs.map((tab) => {
@@ -176,5 +205,6 @@ export function headerHeight(
   snapshot: QueueStats | undefined,
   width: number,
 ): number {
-  return 2 + tabRows(snapshot, width).length;
+  const schedules = snapshot?.schedules.length ? 1 : 0;
+  return 2 + schedules + tabRows(snapshot, width).length;
 }

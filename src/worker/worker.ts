@@ -329,6 +329,7 @@ export function createWorker(options: WorkerOptions): Worker {
         const claimed = await queue.claim(free);
         redisFailures = 0;
         if (claimed === null) {
+          events.emit("worker:idle", { worker: id, reason: "paused" });
           // A paused polling worker backs off too: a pause may last hours.
           await wake.wait(
             queue.isPolling ? nextPollDelay() : options.timings.pausedPollMs,
@@ -345,7 +346,11 @@ export function createWorker(options: WorkerOptions): Worker {
           await wake.wait(options.timings.pollMs);
           continue;
         }
-        start(await waitForTask(free));
+        const waited = await waitForTask(free);
+        if (waited.length === 0) {
+          events.emit("worker:idle", { worker: id, reason: "empty" });
+        }
+        start(waited);
       } catch (error) {
         if (isStopping) return;
         await onRedisError(error);

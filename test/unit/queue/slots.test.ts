@@ -10,7 +10,8 @@ function everyKey(keys: QueueKeys): string[] {
   return Object.entries(keys).flatMap(([field, value]) => {
     if (field === "prefix") return [];
     if (typeof value === "function") {
-      return samples.map((sample) => (value as (s: string) => string)(sample));
+      const build = value as (...parts: string[]) => string;
+      return samples.map((sample) => build(sample, sample));
     }
     return [value as string];
   });

@@ -31,6 +31,7 @@ function statsWith(
     },
     oldest_pending_age_ms: oldest,
     rate: null,
+    schedules: [],
   };
 }
 
