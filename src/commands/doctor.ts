@@ -54,7 +54,9 @@ function clusterCheck(cluster: NonNullable<RedisHealth["cluster"]>): Check {
     `cluster_state ${state}, ${cluster.masters.length} masters ` +
     `(${cluster.masters.map((m) => m.node).join(", ")}); ` +
     `queue keys in slot ${cluster.slot}`;
-  return { status: state === "ok" ? "ok" : "fail", check: "cluster", detail };
+  // Unknown: CLUSTER INFO refused, as some managed services do.
+  const status = state === "ok" ? "ok" : cluster.state ? "fail" : "warn";
+  return { status, check: "cluster", detail };
 }
 
 function evictionCheck(health: RedisHealth): Check {
@@ -66,6 +68,14 @@ function evictionCheck(health: RedisHealth): Check {
           .map((m) => m.node)
           .join(", ")}`
       : "";
+  const failed = masters?.find((m) => m.error);
+  if (failed) {
+    return {
+      status: "warn",
+      check: "eviction",
+      detail: `maxmemory-policy of ${failed.node} unknown: ${failed.error}`,
+    };
+  }
   if (health.maxmemory_policy === null) {
     return {
       status: "warn",

@@ -29,7 +29,12 @@ export interface RedisHealth {
   cluster?: {
     state: string | null;
     slot: number | null;
-    masters: { node: string; maxmemory_policy: string | null }[];
+    masters: {
+      node: string;
+      maxmemory_policy: string | null;
+      /** Why the policy could not be read (refused, unreachable). */
+      error?: string;
+    }[];
   };
 }
 
@@ -87,10 +92,11 @@ async function inspectCluster(
   const state = /cluster_state:([^\r\n]+)/.exec(String(info))?.[1] ?? null;
   const replies = await eachMaster("CONFIG", "GET", "maxmemory-policy");
   const masters = replies
-    .map(({ node, reply, error }) => ({
-      node,
-      maxmemory_policy: error ? null : configValue(reply),
-    }))
+    .map(({ node, reply, error }) =>
+      error
+        ? { node, maxmemory_policy: null, error: error.message }
+        : { node, maxmemory_policy: configValue(reply) },
+    )
     .sort((a, b) => a.node.localeCompare(b.node));
   const policies = masters.map((m) => m.maxmemory_policy);
   const unsafe = policies.find(mayEvict);

@@ -27,7 +27,8 @@ import {
   type PrivateCluster,
 } from "../helpers/redis-cluster.js";
 import { readList, readRecords, waitFor } from "../helpers/redis.js";
-import { drain, enqueue } from "../helpers/worker.js";
+import { createTestWorker, drain, enqueue } from "../helpers/worker.js";
+import { DEFAULT_TIMINGS } from "../../src/worker/index.js";
 
 const PREFIX = "{test:cluster}";
 const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
@@ -356,6 +357,42 @@ describe("batchctl on a Redis Cluster of three masters", () => {
       cluster.ports.map((port) => cluster.cli(port, "DBSIZE")),
     );
     expect(sizes.map((n) => n.trim())).toEqual(["0", "0", "0"]);
+  });
+
+  it("stops a worker blocked on the queue's master while that master is down", async () => {
+    const transport = createClusterTransport({
+      cluster: parseClusterNodes(cluster.nodes, "test"),
+      persistent: true,
+    });
+    const worker = createTestWorker(
+      { transport, keys: queue.keys },
+      backend.db,
+      {
+        drain: false,
+        shutdownTimeoutMs: 1000,
+        timings: { ...DEFAULT_TIMINGS, blockSeconds: 5 },
+      },
+    );
+    const owner = await cluster.ownerOf(slotOf(queue.keys.pending)!);
+    let settled = false;
+    const running = worker.run().finally(() => (settled = true));
+    try {
+      await waitFor(async () => (await workers()).length === 1, 10_000);
+      await cluster.kill(owner);
+      // Let ioredis see the node go and start retrying the blocked BLMOVE.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+
+      worker.stop("SIGTERM during the outage");
+      // Without an end of its own, the interrupted BLMOVE never settles.
+      await waitFor(() => settled, 15_000, "run() to settle").catch(() => {});
+
+      expect(settled, "run() still pending 15 s after stop").toBe(true);
+      await running;
+    } finally {
+      worker.stop("cleanup");
+      await cluster.restart(owner);
+      await transport.close();
+    }
   });
 
   it("exits 3 when no node of the cluster answers", async () => {

@@ -28,6 +28,10 @@ export interface PrivateCluster {
   cli(port: number, ...args: string[]): Promise<string>;
   /** The port of the master that owns hash slot `slot`. */
   ownerOf(slot: number): Promise<number>;
+  /** SIGKILLs the node on `port` (its data is gone: nothing is saved). */
+  kill(port: number): Promise<void>;
+  /** Starts the node on `port` again; waits until every node says ok. */
+  restart(port: number): Promise<void>;
   /** Empties every master. */
   flush(): Promise<void>;
   /** Stops every node and deletes the directory. Never throws. */
@@ -65,50 +69,51 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     // The cluster bus listens on port + 10000: keep it free too.
     if (port + 10_000 < 65_536 && !ports.includes(port)) ports.push(port);
   }
-  const children: ChildProcess[] = [];
-  const destroy = async () => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) {
-              return resolve();
-            }
-            child.once("exit", () => resolve());
-            child.kill("SIGKILL");
-          }),
+  const children = new Map<number, ChildProcess>();
+  const spawnNode = (port: number) =>
+    children.set(
+      port,
+      spawn(
+        "redis-server",
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--dir",
+          dir,
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          join(dir, `nodes-${port}.conf`),
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--loglevel",
+          "warning",
+        ],
+        { stdio: "ignore" },
       ),
     );
+  const kill = (port: number) =>
+    new Promise<void>((resolve) => {
+      const child = children.get(port);
+      if (!child || child.exitCode !== null || child.signalCode !== null) {
+        return resolve();
+      }
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    });
+  const destroy = async () => {
+    await Promise.all(ports.map(kill));
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
+  const isOk = async (port: number) =>
+    (await redisCli(port, "CLUSTER", "INFO")).includes("cluster_state:ok");
 
   try {
-    for (const port of ports) {
-      children.push(
-        spawn(
-          "redis-server",
-          [
-            "--port",
-            String(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            dir,
-            "--cluster-enabled",
-            "yes",
-            "--cluster-config-file",
-            join(dir, `nodes-${port}.conf`),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--loglevel",
-            "warning",
-          ],
-          { stdio: "ignore" },
-        ),
-      );
-    }
+    for (const port of ports) spawnNode(port);
     for (const port of ports) {
       await until(
         async () => (await redisCli(port, "PING")).trim() === "PONG",
@@ -125,10 +130,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     ]);
     for (const port of ports) {
       await until(
-        async () =>
-          (await redisCli(port, "CLUSTER", "INFO")).includes(
-            "cluster_state:ok",
-          ),
+        () => isOk(port),
         `node ${port}: cluster_state never became ok`,
       );
     }
@@ -153,6 +155,14 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       );
       if (!range) throw new Error(`test cluster: nobody owns slot ${slot}`);
       return Number(range[2][1]);
+    },
+    kill,
+    async restart(port) {
+      await kill(port);
+      spawnNode(port);
+      for (const node of ports) {
+        await until(() => isOk(node), `node ${node}: not ok after restart`);
+      }
     },
     async flush() {
       await Promise.all(ports.map((port) => redisCli(port, "FLUSHALL")));

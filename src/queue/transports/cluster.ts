@@ -26,6 +26,15 @@ export interface ClusterTransportOptions extends TransportEvents {
   persistent: boolean;
 }
 
+/**
+ * While a master is down or the cluster is not ok, ioredis retries a
+ * command after this delay, up to PERSISTENT_REDIRECTIONS times (about a
+ * minute): the worker and the TUI then wait for the cluster as they wait
+ * for a single Redis, instead of failing every timer's command each second.
+ */
+const PERSISTENT_RETRY_DELAY_MS = 500;
+const PERSISTENT_REDIRECTIONS = 120;
+
 /** Opens a transport over a Redis Cluster (connects at once). */
 export function createClusterTransport(
   options: ClusterTransportOptions,
@@ -38,6 +47,19 @@ export function createClusterTransport(
     .join(",");
   const clusterOptions: ClusterOptions = {
     enableOfflineQueue: true,
+    // ioredis's ready check refuses a cluster whose cluster_state is not
+    // ok and reports it as "None of startup nodes is available"; without
+    // it, commands get Redis's own CLUSTERDOWN reply (retried, then an
+    // error that says so) and doctor can show the cluster's state.
+    enableReadyCheck: false,
+    ...(options.persistent
+      ? {
+          maxRedirections: PERSISTENT_REDIRECTIONS,
+          retryDelayOnClusterDown: PERSISTENT_RETRY_DELAY_MS,
+          retryDelayOnFailover: PERSISTENT_RETRY_DELAY_MS,
+          retryDelayOnTryAgain: PERSISTENT_RETRY_DELAY_MS,
+        }
+      : {}),
     clusterRetryStrategy: (times) => {
       if (!options.persistent && times > ONE_SHOT_RECONNECTS) return null;
       return Math.min(times * 100, MAX_RECONNECT_DELAY_MS);

@@ -70,6 +70,8 @@ export function createIoredisTransport(
 ): RedisTransport {
   const { client, target } = options;
   let blocking: IoredisClient | undefined;
+  /** Ends the pending blockingMove with null. */
+  let interrupt: (() => void) | undefined;
   let isClosed = false;
   let requests = 0;
 
@@ -150,20 +152,27 @@ export function createIoredisTransport(
     },
     async blockingMove(source, destination, timeoutSeconds) {
       blocking ??= options.openBlocking();
-      const reply = await run(
-        blocking.blmoveBuffer(
-          source,
-          destination,
-          "LEFT",
-          "RIGHT",
-          timeoutSeconds,
-        ),
+      const moving = blocking.blmoveBuffer(
+        source,
+        destination,
+        "LEFT",
+        "RIGHT",
+        timeoutSeconds,
       );
+      // An interrupted move may still settle later, or (a Cluster whose
+      // node died mid-move) never: its outcome no longer matters.
+      moving.catch(() => undefined);
+      const interrupted = new Promise<null>((resolve) => {
+        interrupt = () => resolve(null);
+      });
+      const reply = await run(Promise.race([moving, interrupted]));
       return reply ? entryFromBytes(reply) : null;
     },
     interruptBlocking() {
       // Disconnecting is the only way to end a BLMOVE early; a task it had
       // already moved stays in the in-flight list and is returned at exit.
+      interrupt?.();
+      interrupt = undefined;
       blocking?.disconnect();
       blocking = undefined;
     },
