@@ -23,7 +23,12 @@ import { VERSION } from "./commands/version.js";
 import { tuiCommand } from "./commands/tui.js";
 import { workCommand } from "./commands/work.js";
 import { BatchError, EXIT, toError } from "./common/errors.js";
-import { redact } from "./common/redact.js";
+import { printable } from "./common/printable.js";
+import {
+  guardStream,
+  redact,
+  registerStartupSecrets,
+} from "./common/redact.js";
 
 const EPILOGUE = `Exit codes: 0 done, 1 the operation failed, 2 bad usage or input,
 3 cannot reach Redis or PostgreSQL, 124 enqueue --wait timed out.
@@ -32,14 +37,32 @@ Configuration: environment (and .env), overridden by flags. See env.example.`;
 function printError(error: unknown, isDebug: boolean): void {
   const err = toError(error);
   const detail = isDebug && err.stack ? `\n${err.stack}` : "";
-  process.stderr.write(redact(`batchctl: ${err.message}${detail}`) + "\n");
+  const message = printable(err.message);
+  process.stderr.write(redact(`batchctl: ${message}${detail}`) + "\n");
   process.exitCode = err instanceof BatchError ? err.exitCode : EXIT.failed;
+}
+
+/**
+ * Everything that leaves the process is scrubbed of secrets, a crash's
+ * message included (Node would print it unredacted, with its stack).
+ */
+function guardOutput(isDebug: boolean): void {
+  registerStartupSecrets(process.env, process.argv.slice(2));
+  guardStream(process.stdout);
+  guardStream(process.stderr);
+  const crash = (error: unknown) => {
+    printError(error, isDebug);
+    process.exit(EXIT.failed);
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
 }
 
 async function main(): Promise<void> {
   const argv = hideBin(process.argv);
   const isDebug =
     argv.includes("--debug") || process.env.BATCHCTL_DEBUG === "1";
+  guardOutput(isDebug);
   const parser = withGlobalOptions(yargs(argv))
     .scriptName("batchctl")
     .command(workCommand)

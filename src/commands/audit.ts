@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { UsageError } from "../common/errors.js";
 import { AUDIT_CAP, readAudit, type AuditEntry } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
-import { renderTable, terminalWidth, type Column } from "./format.js";
+import { print, renderTable, terminalWidth, type Column } from "./format.js";
 
 interface AuditArgs extends GlobalArgs {
   limit: number;
@@ -64,13 +64,13 @@ export const auditCommand: CommandModule<GlobalArgs, AuditArgs> = {
     );
 
     if (argv.json) {
-      process.stdout.write(
-        entries.map((e) => `${JSON.stringify(e)}\n`).join(""),
-      );
+      if (entries.length > 0) {
+        print(entries.map((e) => JSON.stringify(e)).join("\n"));
+      }
     } else if (entries.length === 0) {
-      process.stdout.write("no operator actions recorded\n");
+      print("no operator actions recorded");
     } else {
-      process.stdout.write(formatTable(entries));
+      print(formatTable(entries));
     }
   },
 };

@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { BatchError, UsageError } from "../common/errors.js";
 import { ADMIN_LISTS, deleteRecords, failureGroupIds } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
-import { counted } from "./format.js";
+import { counted, print } from "./format.js";
 
 interface DeleteArgs extends GlobalArgs {
   ids?: string[];
@@ -68,15 +68,13 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs> = {
     if (argv.json) {
       const { deleted, byList, notFound } = result;
       const line = { deleted, lists: byList, not_found: notFound };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      print(JSON.stringify(line));
     } else {
       const where = Object.entries(result.byList)
         .map(([list, count]) => `${list}: ${count}`)
         .join(", ");
       const detail = where ? ` (${where})` : "";
-      process.stdout.write(
-        `deleted ${counted(result.deleted, "entry", "entries")}${detail}\n`,
-      );
+      print(`deleted ${counted(result.deleted, "entry", "entries")}${detail}`);
     }
     if (result.notFound.length > 0) {
       const where = from ?? "any list";

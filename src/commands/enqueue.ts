@@ -23,6 +23,7 @@ import {
   type QueueContext,
 } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { print } from "./format.js";
 
 interface EnqueueArgs extends GlobalArgs {
   tipo?: string;
@@ -113,7 +114,7 @@ async function enqueueAndWait(
 
   const outcome = await waitForRecord(watch, stamped, { timeoutMs: timeout });
   const indent = process.stdout.isTTY ? 2 : undefined;
-  process.stdout.write(`${JSON.stringify(outcome.record, null, indent)}\n`);
+  print(JSON.stringify(outcome.record, null, indent));
   if (outcome.list === "fallidas") {
     const reason = outcome.record.error?.mensaje ?? "no error message";
     throw new BatchError(`task ${stamped.id} failed: ${reason}`);

@@ -3,6 +3,7 @@
  * Machine output (`--json`) never goes through here.
  */
 import { formatDuration } from "../common/duration.js";
+import { printable, printableLines } from "../common/printable.js";
 
 /** A column: its header and whether numbers align right. */
 export interface Column {
@@ -13,12 +14,14 @@ export interface Column {
 /**
  * Renders rows under their headers, columns padded to the widest cell and
  * two spaces apart; each line is cut at `width` characters when given.
+ * Cells come from the queue: control characters in them are escaped.
  */
 export function renderTable(
   columns: Column[],
-  rows: string[][],
+  cells: string[][],
   width?: number,
 ): string {
+  const rows = cells.map((row) => row.map(printable));
   const widths = columns.map((column, i) =>
     Math.max(column.header.length, ...rows.map((row) => (row[i] ?? "").length)),
   );
@@ -71,14 +74,19 @@ export function terminalWidth(): number | undefined {
   return process.stdout.isTTY ? process.stdout.columns || 100 : undefined;
 }
 
-/** Writes text to stdout. */
+/**
+ * Writes text to stdout, with control characters other than newlines
+ * escaped: text shown here may come from any producer, and a terminal
+ * would act on them (JSON values stay the same: see printableLines).
+ */
 export function print(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  const safe = printableLines(text);
+  process.stdout.write(safe.endsWith("\n") ? safe : `${safe}\n`);
 }
 
 /** A one-line warning on stderr, leaving stdout to the data. */
 export function warn(text: string): void {
-  process.stderr.write(`batchctl: ${text}\n`);
+  process.stderr.write(`batchctl: ${printable(text)}\n`);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

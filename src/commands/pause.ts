@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { requireDuration } from "../common/duration.js";
 import { pause, resume, type PauseState } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { print } from "./format.js";
 
 interface PauseArgs extends GlobalArgs {
   for?: string;
@@ -64,7 +65,7 @@ export const pauseCommand: CommandModule<GlobalArgs, PauseArgs> = {
     const line = argv.json
       ? JSON.stringify(pauseJson(state))
       : describePause(config.prefix, state);
-    process.stdout.write(`${line}\n`);
+    print(line);
   },
 };
 
@@ -85,6 +86,6 @@ export const resumeCommand: CommandModule<GlobalArgs, ResumeArgs> = {
       : wasPaused
         ? `resumed ${config.prefix}: workers fetch again`
         : `${config.prefix} was not paused`;
-    process.stdout.write(`${line}\n`);
+    print(line);
   },
 };

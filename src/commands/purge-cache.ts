@@ -5,7 +5,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { purgeCacheNow, queueCachePurge } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
-import { counted } from "./format.js";
+import { counted, print } from "./format.js";
 
 interface PurgeCacheArgs extends GlobalArgs {
   claves: string[];
@@ -57,6 +57,6 @@ export const purgeCacheCommand: CommandModule<GlobalArgs, PurgeCacheArgs> = {
       return `deleted ${result.borradas} of ${counted(result.claves, "key")}${note}`;
     });
 
-    process.stdout.write(`${line}\n`);
+    print(line);
   },
 };

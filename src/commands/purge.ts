@@ -4,7 +4,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { ADMIN_LISTS, purgeList } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
-import { counted } from "./format.js";
+import { counted, print } from "./format.js";
 
 interface PurgeArgs extends GlobalArgs {
   lista: string;
@@ -49,6 +49,6 @@ export const purgeCommand: CommandModule<GlobalArgs, PurgeArgs> = {
       : removed === 0
         ? `${argv.lista} was already empty`
         : `removed ${counted(removed, "entry", "entries")} from ${argv.lista}`;
-    process.stdout.write(`${line}\n`);
+    print(line);
   },
 };

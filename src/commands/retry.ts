@@ -11,7 +11,7 @@ import {
   type RetrySkip,
 } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
-import { counted } from "./format.js";
+import { counted, print } from "./format.js";
 
 interface RetryArgs extends GlobalArgs {
   id?: string[];
@@ -28,7 +28,7 @@ function printResult(result: RetryResult, isJson: boolean): void {
   if (isJson) {
     const { moved, dryRun, skipped, notFound } = result;
     const line = { moved, dry_run: dryRun, skipped, not_found: notFound };
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    print(JSON.stringify(line));
     return;
   }
   const verb = result.dryRun ? "would move" : "moved";
@@ -38,7 +38,7 @@ function printResult(result: RetryResult, isJson: boolean): void {
     lines.push(`skipped ${count}: ${RETRY_SKIP_REASONS[reason as RetrySkip]}`);
   }
   if (result.dryRun) lines.push("dry run: nothing was changed");
-  process.stdout.write(lines.map((line) => `${line}\n`).join(""));
+  print(lines.join("\n"));
 }
 
 export const retryCommand: CommandModule<GlobalArgs, RetryArgs> = {

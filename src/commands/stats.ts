@@ -3,7 +3,11 @@
  * oldest pending task, rate.
  */
 import type { Argv, CommandModule } from "yargs";
-import { formatDuration, parseDuration } from "../common/duration.js";
+import {
+  formatDuration,
+  MAX_TIMER_MS,
+  parseDuration,
+} from "../common/duration.js";
 import { ConnectionError, UsageError } from "../common/errors.js";
 import { createSignal, withDeadline } from "../worker/signal.js";
 import {
@@ -61,10 +65,14 @@ export const statsCommand: CommandModule<GlobalArgs, StatsArgs> = {
       ) as unknown as Argv<StatsArgs>,
   handler: async (argv) => {
     const intervalMs = parseDuration(argv.interval);
-    if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS) {
+    if (
+      intervalMs === undefined ||
+      intervalMs < MIN_INTERVAL_MS ||
+      intervalMs > MAX_TIMER_MS
+    ) {
       const shortest = `${MIN_INTERVAL_MS}ms`;
       throw new UsageError(
-        `--interval: "${argv.interval}" must be a duration of at least ${shortest}, e.g. 2s`,
+        `--interval: "${argv.interval}" must be a duration from ${shortest} to 24d, e.g. 2s`,
       );
     }
     const config = readConfig(argv);

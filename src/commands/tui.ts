@@ -2,10 +2,12 @@
  * `batchctl tui`: the on-call terminal UI.
  */
 import type { Argv, CommandModule } from "yargs";
+import { MAX_TIMER_MS } from "../common/duration.js";
 import { UsageError } from "../common/errors.js";
 import { connectQueue } from "../queue/index.js";
-import { createConnectionEvents, runTui } from "../ui/index.js";
+import { printable } from "../common/printable.js";
 import { readConfig, type GlobalArgs } from "./common.js";
+import { print } from "./format.js";
 
 interface TuiArgs extends GlobalArgs {
   refresh: number;
@@ -43,15 +45,22 @@ export const tuiCommand: CommandModule<GlobalArgs, TuiArgs> = {
         "look without touching",
       ) as unknown as Argv<TuiArgs>,
   handler: async (argv) => {
-    if (!Number.isFinite(argv.refresh) || argv.refresh < MIN_REFRESH_MS) {
+    if (
+      !Number.isFinite(argv.refresh) ||
+      argv.refresh < MIN_REFRESH_MS ||
+      argv.refresh > MAX_TIMER_MS
+    ) {
       throw new UsageError(
-        `--refresh: must be at least ${MIN_REFRESH_MS} (milliseconds)`,
+        `--refresh: must be from ${MIN_REFRESH_MS} to ${MAX_TIMER_MS} (milliseconds)`,
       );
     }
     const problem = terminalProblem(process.env);
     if (problem) throw new UsageError(problem);
     const config = readConfig(argv);
 
+    // Loaded here, not at the top: Ink and React would slow every other
+    // command's start (each loads this file to declare its options).
+    const { createConnectionEvents, runTui } = await import("../ui/index.js");
     const events = createConnectionEvents();
     const queue = connectQueue(config, {
       persistent: true,
@@ -66,7 +75,7 @@ export const tuiCommand: CommandModule<GlobalArgs, TuiArgs> = {
         connection: events,
       });
       if (copied.length)
-        process.stdout.write(`copied ids:\n${copied.join("\n")}\n`);
+        print(`copied ids:\n${copied.map(printable).join("\n")}`);
     } finally {
       await queue.transport.close();
     }

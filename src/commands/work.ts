@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Argv, CommandModule } from "yargs";
+import { MAX_TIMER_MS } from "../common/duration.js";
 import { ConfigError, UsageError } from "../common/errors.js";
 import { createLogger } from "../common/logger.js";
 import { createDatabase } from "../db/index.js";
@@ -45,6 +46,12 @@ const CLOSE_TIMEOUT_MS = 1000;
 /** Longest idle poll interval, shown in --help. */
 const MAX_POLL_MS = DEFAULT_TIMINGS.maxPollMs;
 
+/**
+ * Longest value of the flags in seconds that set a timer; also the most
+ * PostgreSQL's statement_timeout (an int of ms) takes for --task-timeout.
+ */
+const MAX_TIMER_S = Math.floor(MAX_TIMER_MS / 1000);
+
 /** Most tasks one worker may run at once (a pg pool of this size). */
 const MAX_CONCURRENCY = 1024;
 
@@ -65,10 +72,22 @@ function checkArgs(argv: WorkArgs): void {
       argv.retryMax >= argv.retryBase,
       "--retry-max: must be at least --retry-base",
     ],
-    [argv.taskTimeout > 0, "--task-timeout: must be more than 0"],
-    [argv.shutdownTimeout >= 0, "--shutdown-timeout: must be at least 0"],
-    [argv.heartbeatTtl >= 1, "--heartbeat-ttl: must be at least 1"],
-    [argv.keepProcessed >= 1, "--keep-processed: must be at least 1"],
+    [
+      argv.taskTimeout >= 0.001 && argv.taskTimeout <= MAX_TIMER_S,
+      `--task-timeout: must be from 0.001 to ${MAX_TIMER_S} (seconds)`,
+    ],
+    [
+      argv.shutdownTimeout >= 0 && argv.shutdownTimeout <= MAX_TIMER_S,
+      `--shutdown-timeout: must be from 0 to ${MAX_TIMER_S} (seconds)`,
+    ],
+    [
+      argv.heartbeatTtl >= 1 && argv.heartbeatTtl <= MAX_TIMER_S,
+      `--heartbeat-ttl: must be from 1 to ${MAX_TIMER_S} (seconds)`,
+    ],
+    [
+      Number.isInteger(argv.keepProcessed) && argv.keepProcessed >= 1,
+      "--keep-processed: must be a whole number of at least 1",
+    ],
     [
       argv.pollInterval >= 10 && argv.pollInterval <= 60_000,
       "--poll-interval: must be from 10 to 60000 (ms)",
@@ -173,11 +192,13 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
     }
 
     const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    // Whole ms: statement_timeout takes an integer.
+    const taskTimeoutMs = Math.round(argv.taskTimeout * 1000);
     const db = await createDatabase({
       url: config.databaseUrl,
       dataDir: config.pgliteDir,
       poolSize: argv.concurrency,
-      statementTimeoutMs: argv.taskTimeout * 1000,
+      statementTimeoutMs: taskTimeoutMs,
       onError: (err: Error) =>
         logger.warn({ err }, "database connection error"),
     });
@@ -193,7 +214,8 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         logger.warn({ reason }, "Redis connection lost; reconnecting"),
       onRestored: () => logger.info("Redis connection restored"),
     });
-    const ttl = argv.heartbeatTtl * 1000;
+    // Whole ms: Redis refuses `SET ... PX 1500.5`.
+    const ttl = Math.round(argv.heartbeatTtl * 1000);
     const timings = {
       ...DEFAULT_TIMINGS,
       heartbeatTtlMs: ttl,
@@ -219,7 +241,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         baseMs: argv.retryBase,
         maxMs: argv.retryMax,
       },
-      taskTimeoutMs: argv.taskTimeout * 1000,
+      taskTimeoutMs,
       drain: argv.drain,
       shutdownTimeoutMs: argv.shutdownTimeout * 1000,
       logTasks: argv.taskLog,
@@ -235,7 +257,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       db,
       logger,
       timings,
-      taskTimeoutMs: argv.taskTimeout * 1000,
+      taskTimeoutMs,
       version: VERSION,
       transport: transportName,
     }).catch(async (error: unknown) => {

@@ -7,7 +7,14 @@
  */
 import { isUtf8 } from "node:buffer";
 
-const MARK = "\u0000bytes:";
+/**
+ * Starts with a lone surrogate, which no decoding of bytes ever yields:
+ * a string read as text (argv, stdin, a reply decoded as UTF-8) can never
+ * look marked, so a producer cannot forge the mark with an entry of its
+ * own (one starting with NUL and `bytes:` could, and was then recorded
+ * never, since its in-flight copy was looked for under other bytes).
+ */
+const MARK = "\udc80bytes:";
 
 /** The string form of an entry read as bytes. */
 export function entryFromBytes(bytes: Buffer): string {
@@ -23,7 +30,7 @@ export function isBytesEntry(value: string): boolean {
 
 /** What to send to Redis for `value`: the original bytes of a marked one. */
 export function entryToWire(value: string): string | Buffer {
-  return value.charCodeAt(0) === 0 && isBytesEntry(value)
+  return value.charCodeAt(0) === 0xdc80 && isBytesEntry(value)
     ? Buffer.from(value.slice(MARK.length), "base64")
     : value;
 }

@@ -12,7 +12,7 @@ import {
   type ClusterConfig,
 } from "./cluster.js";
 import { ConfigError } from "./errors.js";
-import { registerSecret, registerUrlSecrets } from "./redact.js";
+import { registerStartupSecrets, registerUrlSecrets } from "./redact.js";
 
 /** Task types that call a database function, and their env variables. */
 export const FUNCTION_TIPOS = [
@@ -64,6 +64,9 @@ export interface ConfigFlags {
   prefix?: string;
   logLevel?: string;
 }
+
+/** What a bearer token may hold: visible ASCII, no space or quote. */
+const TOKEN_PATTERN = /^[\x21\x23-\x7e]+$/;
 
 /** PostgreSQL truncates identifiers past NAMEDATALEN - 1 = 63 bytes. */
 const IDENT = "[A-Za-z_][A-Za-z0-9_$]{0,62}";
@@ -169,7 +172,9 @@ export function loadConfig(
   registerUrlSecrets(redis.value);
   registerUrlSecrets(rest.value);
   registerUrlSecrets(db.value);
-  registerSecret(env.REDIS_REST_TOKEN);
+  // The rest of the environment's secrets too (a .env file read since the
+  // start: DATABASE_URL_ADMIN, PGPASSWORD).
+  registerStartupSecrets(env, []);
 
   const config: Config = {
     redisUrl: check(
@@ -204,6 +209,13 @@ export function loadConfig(
     if (!token) {
       throw new ConfigError(
         `REDIS_REST_TOKEN: is required when ${rest.name} is set`,
+      );
+    }
+    // An HTTP header cannot carry these; fetch's own error would quote
+    // the whole header, token included.
+    if (!TOKEN_PATTERN.test(token)) {
+      throw new ConfigError(
+        "REDIS_REST_TOKEN: must be printable ASCII without spaces (a stray newline or quote?)",
       );
     }
     config.redisRest = {

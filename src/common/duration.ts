@@ -51,6 +51,12 @@ function pair(big: number, bigUnit: string, small: number, unit: string) {
   return `${big}${bigUnit}${rest}`;
 }
 
+/**
+ * Longest delay Node's timers take (2^31 - 1 ms, about 24.8 days): a longer
+ * one fires at once, so every flag that sets a timer stays below it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Longest duration a flag accepts (a year): anything above is a typo. */
 const MAX_FLAG_DURATION_MS = 365 * 86_400_000;
 

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { isBytesEntry } from "./bytes.js";
+import { printable } from "./printable.js";
 
 /** Limits on `limpiar_cache` from DESIGN.md section 3. */
 export const MAX_CACHE_KEYS = 1000;
@@ -14,6 +15,10 @@ export const MAX_CACHE_KEY_LENGTH = 1024;
 export const MAX_TASK_BYTES = 1024 * 1024;
 /** Deepest nesting of arrays and objects a task may have. */
 export const MAX_TASK_DEPTH = 16;
+/** Problems listed in one validation message; the rest are counted. */
+export const MAX_ISSUES = 10;
+/** Characters of an unknown field's name that a message quotes. */
+const MAX_SHOWN_NAME = 40;
 
 const UUID_PATTERN =
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,8 +80,9 @@ const claveSchema = z
   .string({ error: stringError })
   .min(1, "must not be empty")
   // Any byte is legal in a Redis key, '*' and spaces included (deleted
-  // literally); control characters only come from broken producers.
-  .regex(/^[^\x00-\x1f\x7f]*$/, "must not contain control characters")
+  // literally); control characters (C0, DEL, C1) only come from broken
+  // producers.
+  .regex(/^[^\x00-\x1f\x7f-\x9f]*$/, "must not contain control characters")
   .max(MAX_CACHE_KEY_LENGTH, `must be at most ${MAX_CACHE_KEY_LENGTH} chars`);
 
 export const notificarTicketCreadoSchema = z.strictObject({
@@ -147,18 +153,41 @@ export class TaskValidationError extends Error {
   }
 }
 
-function isTipo(value: unknown): value is Tipo {
+/** True when `value` names a known tipo (own key only: not `__proto__`). */
+export function isTipo(value: unknown): value is Tipo {
   return typeof value === "string" && Object.hasOwn(taskSchemas, value);
 }
 
+/**
+ * A field name as messages show it: plain names as they are, any other
+ * (spaces, newlines, control characters, 10,000 characters) quoted as JSON,
+ * cut and escaped, so that a message stays one short line.
+ */
+function fieldName(key: PropertyKey): string {
+  const text = String(key);
+  if (/^[A-Za-z0-9_]{1,64}$/.test(text)) return text;
+  const cut =
+    text.length > MAX_SHOWN_NAME ? `${text.slice(0, MAX_SHOWN_NAME)}…` : text;
+  return printable(JSON.stringify(cut));
+}
+
+/** `claves.3: must not be empty`, one line per problem, at most MAX_ISSUES. */
 function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.join(".") : "task";
-    if (issue.code === "unrecognized_keys") {
-      return `${issue.keys.join(", ")}: unknown field`;
-    }
-    return `${path}: ${issue.message}`;
+  const lines = error.issues.map((issue) => {
+    const path = issue.path.length
+      ? issue.path.map(fieldName).join(".")
+      : "task";
+    if (issue.code !== "unrecognized_keys") return `${path}: ${issue.message}`;
+
+    const [first, ...others] = issue.keys.map(fieldName);
+    if (others.length === 0) return `${first}: unknown field`;
+    const shown = others.slice(0, MAX_ISSUES - 1).join(", ");
+    const more = others.length > MAX_ISSUES - 1 ? ", ..." : "";
+    return `${first}: unknown field (and ${others.length} more: ${shown}${more})`;
   });
+  if (lines.length <= MAX_ISSUES) return lines;
+  const hidden = lines.length - MAX_ISSUES;
+  return [...lines.slice(0, MAX_ISSUES), `task: ${hidden} more problems`];
 }
 
 /**
@@ -173,10 +202,13 @@ export function validateTask(value: unknown): Task {
   const tipo = (value as { tipo?: unknown }).tipo;
   if (tipo === undefined) throw new TaskValidationError(["tipo: is required"]);
   if (!isTipo(tipo)) {
-    const shown = typeof tipo === "string" ? JSON.stringify(tipo) : typeof tipo;
+    const shown =
+      typeof tipo === "string"
+        ? printable(JSON.stringify(tipo.slice(0, MAX_SHOWN_NAME)))
+        : typeof tipo;
     const known = TIPOS.join(", ");
     throw new TaskValidationError([
-      `tipo: unknown tipo ${shown.slice(0, 80)} (known: ${known})`,
+      `tipo: unknown tipo ${shown} (known: ${known})`,
     ]);
   }
 
@@ -210,7 +242,8 @@ export function decodeTaskText(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch (error) {
-    const reason = (error as Error).message.split("\n")[0];
+    // V8 quotes a piece of the input, which may hold control characters.
+    const reason = printable((error as Error).message.split("\n")[0]!);
     throw new TaskValidationError([`task: is not valid JSON (${reason})`]);
   }
 }

@@ -16,9 +16,12 @@ export interface TaskRecord {
   id: string;
   /** The task's tipo, or null when it had none readable. */
   tipo: string | null;
-  /** The task as received, when it was valid JSON. */
+  /** The task as received, when it was valid JSON (see `crudo`). */
   tarea?: unknown;
-  /** The raw text, when it was not valid JSON (cut at RAW_RECORD_LIMIT). */
+  /**
+   * The raw text, cut at RAW_RECORD_LIMIT: when it was not valid JSON, or
+   * when it was refused as invalid and longer than that limit.
+   */
   crudo?: string;
   /** Size in bytes of the raw text, when `crudo` was cut. */
   crudo_bytes?: number;

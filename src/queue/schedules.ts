@@ -169,16 +169,30 @@ export function schedulesOf(reply: unknown, now: Date): ScheduleStatus[] {
     : Object.values((reply ?? {}) as Record<string, unknown>);
   const found: ScheduleStatus[] = [];
   for (const value of values) {
-    let entry: PublishedSchedule;
-    try {
-      entry = JSON.parse(String(value)) as PublishedSchedule;
-    } catch {
-      continue; // not ours to show; the next publish drops it
-    }
-    if (!(entry.expires_at >= now.getTime())) continue;
+    const entry = readPublished(value);
+    // Not ours to show (another version's, or junk): the next publish
+    // drops it.
+    if (!entry || !(entry.expires_at >= now.getTime())) continue;
     found.push({ ...entry, next_run: nextRunOf(entry, now) });
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A published schedule, when `value` has the shape publishSchedules writes. */
+function readPublished(value: unknown): PublishedSchedule | undefined {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(String(value));
+  } catch {
+    return undefined;
+  }
+  if (typeof entry !== "object" || entry === null) return undefined;
+  const fields = entry as Record<string, unknown>;
+  const isWellFormed =
+    ["name", "tipo", "cron", "timezone"].every(
+      (name) => typeof fields[name] === "string",
+    ) && typeof fields.expires_at === "number";
+  return isWellFormed ? (entry as PublishedSchedule) : undefined;
 }
 
 function nextRunOf(entry: PublishedSchedule, now: Date): string | null {

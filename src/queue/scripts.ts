@@ -6,14 +6,20 @@
 import { defineScript } from "./transport.js";
 
 /**
- * KEYS: pending, inFlight, pause. ARGV: max.
- * Moves up to `max` tasks from the head of pending to the in-flight list.
+ * KEYS: pending, inFlight, pause, workers. ARGV: max, workerId.
+ * Moves up to `max` tasks from the head of pending to the in-flight list,
+ * and (unless paused) registers the worker in `workers`: a worker that
+ * another one gave up for dead (heartbeat expired, its tasks returned, its
+ * name removed) and that claims again before its next heartbeat is then
+ * still found by the recovery if it dies, instead of leaving its new tasks
+ * where none looks. The worker calls it with max 0 right after a BLMOVE.
  * Returns the moved tasks, or nil when the queue is paused.
  */
 export const claimScript = defineScript(
   "claim",
   `
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+redis.call('SADD', KEYS[4], ARGV[2])
 local max = tonumber(ARGV[1])
 if max <= 0 then return {} end
 local items = redis.call('LRANGE', KEYS[1], 0, max - 1)
@@ -81,11 +87,12 @@ return removed
 );
 
 /**
- * KEYS: pending, inFlight, pause, retries, scheduled. ARGV: max, nowMs,
- * limit. The polling claim of transports that cannot block (REST): moves
- * due retries and scheduled tasks to pending (as promoteScript), then
- * claims as claimScript, so an idle poll costs one request. Returns the
- * claimed tasks, or nil when the queue is paused (promotion still runs).
+ * KEYS: pending, inFlight, pause, retries, scheduled, workers. ARGV: max,
+ * nowMs, limit, workerId. The polling claim of transports that cannot
+ * block (REST): moves due retries and scheduled tasks to pending (as
+ * promoteScript), then claims and registers as claimScript, so an idle
+ * poll costs one request. Returns the claimed tasks, or nil when the
+ * queue is paused (promotion still runs).
  */
 export const promoteAndClaimScript = defineScript(
   "promote-and-claim",
@@ -99,6 +106,7 @@ for i = 4, 5 do
   end
 end
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+redis.call('SADD', KEYS[6], ARGV[4])
 local max = tonumber(ARGV[1])
 if max <= 0 then return {} end
 local items = redis.call('LRANGE', KEYS[1], 0, max - 1)
@@ -148,22 +156,34 @@ return recovered
 /**
  * KEYS: inFlight, processed, failed, retries, statsDay.
  * ARGV: processedCap, statsTtlSeconds, then five per outcome: kind
- * (p, f or r), raw task, payload (record, or the task to retry), retry due
- * ms, counter field.
+ * (p, f or r; in capitals when the next argument is the SHA-1 of the raw
+ * task instead of the task), raw task or its SHA-1, payload (record, or
+ * the task to retry), retry due ms, counter field. A large entry is named
+ * by its digest: sending it back whole could pass a REST request limit,
+ * and its bytes are in the in-flight list already.
  * Writes each outcome only if its in-flight copy is still there, and
  * removes that copy in the same step. So a batch written twice (a write
  * retried after a lost reply) records nothing twice, and a task that
  * another worker already returned to the queue leaves no second record.
- * Returns how many outcomes were skipped for that reason.
+ * Returns the 0-based positions of the outcomes skipped for that reason.
  */
 export const acknowledgeScript = defineScript(
   "acknowledge",
   `
 local processed, failed, counters = {}, {}, {}
-local skipped = 0
+local skipped = {}
+local function remove(entry, isDigest)
+  if not isDigest then return redis.call('LREM', KEYS[1], 1, entry) end
+  for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    if redis.sha1hex(item) == entry then
+      return redis.call('LREM', KEYS[1], 1, item)
+    end
+  end
+  return 0
+end
 for i = 3, #ARGV, 5 do
-  if redis.call('LREM', KEYS[1], 1, ARGV[i + 1]) == 1 then
-    local kind, field = ARGV[i], ARGV[i + 4]
+  local kind, field = string.lower(ARGV[i]), ARGV[i + 4]
+  if remove(ARGV[i + 1], kind ~= ARGV[i]) == 1 then
     if kind == 'r' then
       redis.call('ZADD', KEYS[4], ARGV[i + 3], ARGV[i + 2])
     elseif kind == 'p' then
@@ -173,7 +193,7 @@ for i = 3, #ARGV, 5 do
     end
     counters[field] = (counters[field] or 0) + 1
   else
-    skipped = skipped + 1
+    skipped[#skipped + 1] = (i - 3) / 5
   end
 end
 if #processed > 0 then

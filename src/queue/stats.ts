@@ -207,7 +207,9 @@ export async function queueDepths(ctx: QueueContext): Promise<QueueDepths> {
 
 function countersOf(day: string, reply: unknown): QueueStats["today"] {
   const totals: TipoCounts = { procesadas: 0, fallidas: 0, reintentos: 0 };
-  const byTipo: Record<string, TipoCounts> = {};
+  // A Map, not an object: a field written by an older worker may be named
+  // after any tipo a producer sent, `__proto__` included.
+  const byTipo = new Map<string, TipoCounts>();
   for (const [field, value] of hashEntries(reply)) {
     // Fields are `<tipo>:<kind>s` (see buildAckCommands in worker-queue).
     const cut = field.lastIndexOf(":");
@@ -219,11 +221,16 @@ function countersOf(day: string, reply: unknown): QueueStats["today"] {
       kind === "reintentos"
     ))
       continue;
-    byTipo[tipo] ??= { procesadas: 0, fallidas: 0, reintentos: 0 };
-    byTipo[tipo][kind] += Number(value);
+    const counts = byTipo.get(tipo) ?? {
+      procesadas: 0,
+      fallidas: 0,
+      reintentos: 0,
+    };
+    counts[kind] += Number(value);
+    byTipo.set(tipo, counts);
     totals[kind] += Number(value);
   }
-  return { day, totals, by_tipo: byTipo };
+  return { day, totals, by_tipo: Object.fromEntries(byTipo) };
 }
 
 /** HGETALL replies as pairs: a flat array (RESP2) or an object. */
@@ -241,14 +248,36 @@ function hashEntries(reply: unknown): [string, string][] {
   return [];
 }
 
+/**
+ * A heartbeat's value when it has the shape this version writes; anything
+ * else (another version's, one written by hand) is unreadable: undefined.
+ */
+function readHeartbeat(value: unknown): WorkerHeartbeat | undefined {
+  let info: unknown;
+  try {
+    info = JSON.parse(String(value));
+  } catch {
+    return undefined;
+  }
+  if (typeof info !== "object" || info === null) return undefined;
+  const fields = info as Record<string, unknown>;
+  const isOptional = (name: string, type: string) =>
+    fields[name] === undefined || typeof fields[name] === type;
+  const isWellFormed =
+    ["concurrency", "processed", "failed"].every((name) =>
+      Number.isFinite(fields[name]),
+    ) &&
+    typeof fields.started_at === "string" &&
+    // The polling upkeep writes the info alone, without these two.
+    isOptional("heartbeat_ttl_ms", "number") &&
+    isOptional("heartbeat_at", "string");
+  return isWellFormed ? (info as WorkerHeartbeat) : undefined;
+}
+
 function workerStatusOf(id: string, replies: unknown[]): WorkerStatus {
   const [value, pttl, inFlight] = replies;
-  let info: WorkerHeartbeat | undefined;
-  try {
-    info = value ? (JSON.parse(String(value)) as WorkerHeartbeat) : undefined;
-  } catch {
-    // A heartbeat we cannot read still proves the worker is alive.
-  }
+  // A heartbeat we cannot read still proves the worker is alive.
+  const info = value ? readHeartbeat(value) : undefined;
   const ttl = Number(pttl);
   const alive = value !== null && value !== undefined;
   let age: number | null = null;

@@ -2,8 +2,12 @@
  * The queue operations a worker performs: claim, acknowledge, retry,
  * heartbeat, recover dead workers' tasks, promote due retries.
  */
+import { createHash } from "node:crypto";
+import { entryToWire } from "../common/bytes.js";
+import { isTipo } from "../common/task.js";
 import type { QueueKeys } from "./keys.js";
 import { statsDay } from "./keys.js";
+import { NO_TIPO } from "./read.js";
 import { serializeRecord, type TaskRecord } from "./records.js";
 import {
   acknowledgeScript,
@@ -99,9 +103,9 @@ export interface WorkerQueue {
    * Writes outcomes atomically: each record lands in its list (or the task
    * in `P:reintentos`), its in-flight copy is removed, counters move. An
    * outcome whose in-flight copy is gone (written before, or its task was
-   * returned to the queue) is skipped; returns how many were.
+   * returned to the queue) is skipped; returns the skipped ones.
    */
-  acknowledge(acks: Ack[]): Promise<number>;
+  acknowledge(acks: Ack[]): Promise<Ack[]>;
   /** Moves due retries and scheduled tasks to the queue; returns how many. */
   promoteDue(now: number): Promise<number>;
   /** Registers the worker and refreshes its heartbeat for `ttlMs`. */
@@ -149,13 +153,20 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       blocking
         ? transport.script<string[] | null>(
             claimScript,
-            [keys.pending, inFlight, keys.pause],
-            [max],
+            [keys.pending, inFlight, keys.pause, keys.workers],
+            [max, worker],
           )
         : transport.script<string[] | null>(
             promoteAndClaimScript,
-            [keys.pending, inFlight, keys.pause, keys.retries, keys.scheduled],
-            [max, Date.now(), PROMOTE_LIMIT],
+            [
+              keys.pending,
+              inFlight,
+              keys.pause,
+              keys.retries,
+              keys.scheduled,
+              keys.workers,
+            ],
+            [max, Date.now(), PROMOTE_LIMIT, worker],
           ),
     claimBlocking: blocking
       ? (timeoutSeconds) => blocking(keys.pending, inFlight, timeoutSeconds)
@@ -165,13 +176,14 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       await transport.script(unclaimScript, [inFlight, keys.pending], [raw]);
     },
     async acknowledge(acks) {
-      if (acks.length === 0) return 0;
+      if (acks.length === 0) return [];
       const day = keys.stats(statsDay(new Date()));
-      return transport.script<number>(
+      const skipped = await transport.script<number[]>(
         acknowledgeScript,
         [inFlight, keys.processed, keys.failed, keys.retries, day],
         ackArguments(acks, cap),
       );
+      return skipped.map((position) => acks[Number(position)]!);
     },
     promoteDue: (now) =>
       transport.script<number>(
@@ -247,16 +259,34 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
 
 const ACK_KINDS = { procesada: "p", fallida: "f", reintento: "r" } as const;
 
+/**
+ * Entries longer than this (64 KiB) are named by their SHA-1 in an
+ * acknowledgement instead of being sent back: a 10 MB entry sent back
+ * would pass the 10 MiB request limit of a REST endpoint, and then could
+ * never be acknowledged at all.
+ */
+export const ACK_BY_DIGEST_CHARS = 64 * 1024;
+
+/** The kind and the entry (or its digest) as the script takes them. */
+function ackTarget(kind: "p" | "f" | "r", raw: string): [string, string] {
+  if (raw.length <= ACK_BY_DIGEST_CHARS) return [kind, raw];
+  const digest = createHash("sha1").update(entryToWire(raw)).digest("hex");
+  return [kind.toUpperCase(), digest];
+}
+
 /** The script arguments of one acknowledgement batch. */
 function ackArguments(acks: Ack[], cap: number): Arg[] {
   const args: Arg[] = [cap, STATS_TTL_SECONDS];
   for (const ack of acks) {
-    const field = `${ack.record.tipo ?? "invalida"}:${ack.kind}s`;
+    // Known tipos only: a producer's made-up tipos would each add a
+    // field to the day's hash, without bound.
+    const tipo = isTipo(ack.record.tipo) ? ack.record.tipo : NO_TIPO;
+    const field = `${tipo}:${ack.kind}s`;
+    const target = ackTarget(ACK_KINDS[ack.kind], ack.raw);
     if (ack.kind === "reintento") {
-      args.push("r", ack.raw, ack.retryTask, ack.retryAt, field);
+      args.push(...target, ack.retryTask, ack.retryAt, field);
     } else {
-      const payload = serializeRecord(ack.record);
-      args.push(ACK_KINDS[ack.kind], ack.raw, payload, 0, field);
+      args.push(...target, serializeRecord(ack.record), 0, field);
     }
   }
   return args;

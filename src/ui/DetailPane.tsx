@@ -3,6 +3,8 @@
  * Scrolls with ↑/↓ and PgUp/PgDn.
  */
 import { Box, Text } from "ink";
+import { printableLines } from "../common/printable.js";
+import { redact } from "../common/redact.js";
 import type { ListName } from "../queue/index.js";
 import type { Row } from "./data.js";
 
@@ -71,7 +73,11 @@ export function detailLines(list: ListName, row: Row, width: number): string[] {
     lines.push(`duracion_ms  ${value.duracion_ms}`);
   lines.push("");
   lines.push(value ? JSON.stringify(value, null, 2) : row.raw);
-  return lines.flatMap((line) => wrap(line, Math.max(10, width - 2)));
+  // The record comes from any producer: its control characters are shown
+  // escaped, never sent to the terminal.
+  return lines.flatMap((line) =>
+    wrap(printableLines(redact(line)), Math.max(10, width - 2)),
+  );
 }
 
 interface DetailPaneProps {

@@ -3,6 +3,7 @@
  * tab per list with its count.
  */
 import { Box, Text } from "ink";
+import { printable } from "../common/printable.js";
 import { LIST_NAMES, type ListName, type QueueStats } from "../queue/index.js";
 import {
   formatCount,
@@ -172,7 +173,7 @@ export function Header({
       </Text>
       {schedules ? (
         <Text wrap="truncate" dimColor>
-          {schedules}
+          {printable(schedules)}
         </Text>
       ) : null}
       {rows.map((tabs, r) => (

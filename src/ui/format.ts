@@ -1,6 +1,8 @@
 /**
  * Pure text helpers for the TUI: ages, numbers, sparkline, row decoding.
  */
+import { printable } from "../common/printable.js";
+import { redact } from "../common/redact.js";
 import type { ListEntry } from "../queue/index.js";
 import type { Row } from "./data.js";
 
@@ -31,10 +33,15 @@ export function formatDue(dueAt: number | undefined, now: number): string {
   return dueAt <= now ? "due" : `in ${formatDuration(dueAt - now)}`;
 }
 
-/** Cuts `text` to `width` columns with an ellipsis; pads when `pad`. */
+/**
+ * Cuts `text` to `width` columns with an ellipsis; pads when `pad`. Every
+ * cell and status line passes here: control characters (from any
+ * producer's task) are escaped, and passwords and tokens hidden.
+ */
 export function fit(text: string, width: number, pad = true): string {
   if (width <= 0) return "";
-  const cut = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+  const safe = printable(redact(text));
+  const cut = safe.length > width ? `${safe.slice(0, width - 1)}…` : safe;
   return pad ? cut.padEnd(width) : cut;
 }
 

@@ -113,10 +113,15 @@ export async function runTask(
   }
 
   const finished = Date.now();
+  // An invalid task cannot be replayed as it is: past RAW_RECORD_LIMIT its
+  // record keeps the cut text, so that a producer's megabytes of junk do
+  // not become megabytes in fallidas for every reader of it.
+  const isBulkyJunk =
+    failure?.clase === "validacion" && raw.length > RAW_RECORD_LIMIT;
   const record: TaskRecord = {
     id: decoded.id,
     tipo: decoded.tipo,
-    ...(decoded.value === undefined
+    ...(decoded.value === undefined || isBulkyJunk
       ? rawFields(raw)
       : { tarea: decoded.value }),
     intentos: attempt,

@@ -32,6 +32,9 @@ const RELEASE_TIMEOUT_MS = 2000;
  */
 const CLAIM_GATHER_MS = 10;
 
+/** Ids named in one "outcomes not recorded" warning. */
+const MAX_LOGGED_IDS = 20;
+
 /** Options of `createWorker`. */
 export interface WorkerOptions {
   id: string;
@@ -139,10 +142,13 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const acks = createAckBuffer({
     write: async (batch) => {
+      // A skipped outcome may well be recorded: by this very batch, sent
+      // again after its reply was lost. So all of them are announced.
       const skipped = await queue.acknowledge(batch);
-      if (skipped > 0) {
+      if (skipped.length > 0) {
+        const ids = skipped.map((ack) => ack.record.id);
         log.warn(
-          { skipped },
+          { skipped: skipped.length, ids: ids.slice(0, MAX_LOGGED_IDS) },
           "outcomes not recorded: their tasks were no longer in flight here " +
             "(already recorded, or returned to the queue after a lost heartbeat)",
         );

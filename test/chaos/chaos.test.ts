@@ -1,8 +1,8 @@
 /**
  * The chaos test: tasks with known ids drained by 3 `batchctl work`
- * processes while workers are SIGKILLed at random moments, Redis is
- * restarted (its own server, append-only, fsync always) and the batch
- * role loses PostgreSQL for longer than a retry interval. At the end every
+ * processes while workers are SIGKILLed at random moments, Redis crashes
+ * and restarts (SIGKILL; its own server, append-only, fsync always) and
+ * the batch role loses PostgreSQL for longer than a retry interval. At the end every
  * id must be recorded exactly once, except tasks that were in flight on a
  * killed worker, which may be recorded twice (at-least-once delivery).
  *
@@ -25,12 +25,28 @@ import {
 } from "../helpers/redis-server.js";
 
 const FULL = process.env.CHAOS === "full";
+/** Chaos lasts `seconds`, and on until `minKills` workers were killed. */
 const PLAN = FULL
-  ? { seconds: 60, killEveryMs: 2500, redisAt: 20_000, pgAt: 40_000 }
-  : { seconds: 9, killEveryMs: 1800, redisAt: 3500, pgAt: 6000 };
-/** The batch role is locked out this long: several retry intervals. */
-const PG_OUTAGE_MS = 2500;
+  ? {
+      seconds: 60,
+      minKills: 20,
+      killEveryMs: 2500,
+      redisAt: 20_000,
+      pgAt: 40_000,
+    }
+  : { seconds: 9, minKills: 3, killEveryMs: 1800, redisAt: 3500, pgAt: 6000 };
+/** Backoff of the workers' transient retries (--retry-base/--retry-max). */
+const RETRY_BASE_MS = 100;
+const RETRY_MAX_MS = 800;
+/**
+ * The batch role is locked out this long: past the longest retry interval
+ * and past the time --max-attempts (5) counted retries take, so a task
+ * whose attempts counted during the outage would end in fallidas.
+ */
+const PG_OUTAGE_MS = 3000;
 const WORKERS = 3;
+/** procesadas must keep every record the test counts. */
+const KEEP_PROCESSED = 1_000_000;
 const DB = "chaos";
 
 let redis: PrivateRedis;
@@ -74,9 +90,11 @@ function startWorker(extra: string[] = []): CliProcess {
       "--heartbeat-ttl",
       "2",
       "--retry-base",
-      "100",
+      String(RETRY_BASE_MS),
       "--retry-max",
-      "800",
+      String(RETRY_MAX_MS),
+      "--keep-processed",
+      String(KEEP_PROCESSED),
       "--no-task-log",
       "--log-level",
       "warn",
@@ -130,8 +148,15 @@ it(
     const tasks: ReturnType<typeof makeTask>[] = [];
     const mayRepeat = new Set<string>();
     const workers: CliProcess[] = [];
+    /** Every worker process started, the killed ones included. */
+    const started: CliProcess[] = [];
     const report = { tasks: 0, kills: 0, redisRestarts: 0, pgOutages: 0 };
-    for (let i = 0; i < WORKERS; i++) workers.push(startWorker());
+    const launch = (extra: string[] = []) => {
+      const worker = startWorker(extra);
+      started.push(worker);
+      return worker;
+    };
+    for (let i = 0; i < WORKERS; i++) workers.push(launch());
 
     const push = async (count: number) => {
       const batch = Array.from({ length: count }, () =>
@@ -151,7 +176,10 @@ it(
     let pgDone = false;
     let pgRestoreAt = Infinity;
     await push(300);
-    while (Date.now() - startedAt < PLAN.seconds * 1000) {
+    while (
+      Date.now() - startedAt < PLAN.seconds * 1000 ||
+      report.kills < PLAN.minKills
+    ) {
       const elapsed = Date.now() - startedAt;
       await push(12);
 
@@ -163,12 +191,14 @@ it(
         for (const id of await inFlightOf(victim.child.pid!)) mayRepeat.add(id);
         victim.child.kill("SIGKILL");
         await victim.exited;
-        workers[index] = startWorker();
+        workers[index] = launch();
         report.kills++;
         nextKill = elapsed + PLAN.killEveryMs * (0.5 + Math.random());
       }
       if (!redisDone && elapsed >= PLAN.redisAt) {
-        await redis.stop("SIGTERM");
+        // A crash, not a shutdown: with fsync always, whatever Redis
+        // acknowledged survives; what it did not, the workers send again.
+        await redis.stop("SIGKILL");
         await pause(700);
         await redis.start();
         redisDone = true;
@@ -192,8 +222,15 @@ it(
     // the in-flight lists of the killed ones once their heartbeats expire.
     for (const worker of workers) worker.child.kill("SIGTERM");
     for (const worker of workers) await worker.exited;
-    const drainer = startWorker(["--drain"]);
+    const drainer = launch(["--drain"]);
     expect((await drainer.exited).code).toBe(0);
+    // The outages reached the workers (else the checks below prove nothing).
+    const logged = (text: string) =>
+      started.some((worker) => worker.lines.some((l) => l.includes(text)));
+    const sawOutages = {
+      postgres: logged("database unreachable"),
+      redis: logged("Redis connection lost"),
+    };
     report.tasks = tasks.length;
 
     const processed = await recordIds(keys.processed);
@@ -222,7 +259,8 @@ it(
     };
     console.log(`chaos report: ${JSON.stringify(summary)}`);
 
-    expect(report.kills).toBeGreaterThanOrEqual(FULL ? 20 : 3);
+    expect(report.kills).toBeGreaterThanOrEqual(PLAN.minKills);
+    expect(sawOutages).toEqual({ postgres: true, redis: true });
     expect(lost).toEqual([]);
     expect(unexplained).toEqual([]);
     expect(wronglyFailed.map((r) => [r.id, r.error])).toEqual([]);

@@ -13,9 +13,12 @@
 export interface BadTask {
   name: string;
   raw: string | Buffer;
-  /** What the failure message must start with: `field:`. */
+  /** What the failure message must start with (before `:` or `.N:`). */
   field: string;
 }
+
+/** The longest failure message a bad entry may produce: one short line. */
+export const MAX_MESSAGE_LENGTH = 1000;
 
 const UUID = "7f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b";
 const SQL = "'; DROP TABLE tickets.tickets; --";
@@ -45,6 +48,13 @@ const notJson: BadTask[] = [
   ["NaN literal", '{"tipo":"procesar_tickets_vencidos","intentos":NaN}'],
   ["two objects", '{"tipo":"procesar_tickets_vencidos"}{"tipo":"x"}'],
   ["a comment", '{"tipo":"procesar_tickets_vencidos"} // hola'],
+  // Found by hardening: the TCP transport's mark for non-UTF-8 entries
+  // was NUL + "bytes:"; a producer's entry starting so was recorded
+  // never, its in-flight copy looked for under other bytes, and `work
+  // --drain` never ended.
+  ["a forged byte mark", "\u0000bytes:aGVsbG8="],
+  ["a NUL before the object", '\u0000{"tipo":"procesar_tickets_vencidos"}'],
+  ["escape codes outside strings", '\u001b[2J{"tipo":"x"}'],
 ].map(([name, raw]) => ({ name: name!, raw: raw!, field: "task" }));
 
 const notUtf8: BadTask[] = [
@@ -91,6 +101,15 @@ const tipo: BadTask[] = [
   ["tipo in capitals", json({ tipo: "LIMPIAR_CACHE", claves: ["a"] })],
   ["tipo with a space", json({ tipo: "limpiar_cache ", claves: ["a"] })],
   ["tipo with SQL", json({ tipo: `limpiar_cache${SQL}`, claves: ["a"] })],
+  // Found by hardening: these reached the day's stats hash as field names
+  // (`__proto__` then polluted Object.prototype in `stats` and the TUI),
+  // and the escape codes reached the terminal through `ls`.
+  ["tipo __proto__", json({ tipo: "__proto__" })],
+  ["tipo toString", json({ tipo: "toString" })],
+  ["tipo with escape codes", json({ tipo: "\u001b]0;pwned\u0007\u001b[2J" })],
+  ["tipo with a C1 control", json({ tipo: "\u009b31mred" })],
+  ["tipo of 10,000 chars", json({ tipo: "t".repeat(10_000) })],
+  ["tipo an object", json({ tipo: { tipo: "limpiar_cache" } })],
 ].map(([name, raw]) => ({ name: name!, raw: raw!, field: "tipo" }));
 
 const ticketId: BadTask[] = [
@@ -140,6 +159,14 @@ const claves: BadTask[] = [
     "10,000 keys",
     cache({ claves: Array.from({ length: 10_000 }, (_, i) => `k${i}`) }),
   ],
+  ["claves with a C1 control", cache({ claves: ["ticket:\u00851"] })],
+  ["claves with an escape code", cache({ claves: ["\u001b[2Jticket:1"] })],
+  ["claves an object", cache({ claves: { 0: "ticket:1" } })],
+  // Found by hardening: one issue per key made a 30 KB one-line message.
+  [
+    "1,000 empty keys",
+    cache({ claves: Array.from({ length: 1000 }, () => "") }),
+  ],
 ].map(([name, raw]) => ({ name: name!, raw: raw!, field: "claves" }));
 
 const extra: BadTask[] = [
@@ -160,6 +187,39 @@ const extra: BadTask[] = [
     "ticket",
   ],
   ["extra field on cache", cache({ claves: ["a"], patron: "*" }), "patron"],
+  // Found by hardening: unknown field names went into the message raw
+  // (a newline split the one-line error, escape codes reached the
+  // terminal) and all of them (10,000 fields: a 68 KB message).
+  [
+    "extra field named with a newline",
+    json({ tipo: "procesar_tickets_vencidos", "a\nb": 1 }),
+    '"a\\nb"',
+  ],
+  [
+    "extra field named with escape codes",
+    json({ tipo: "procesar_tickets_vencidos", "\u001b[2J": 1 }),
+    '"\\u001b[2J"',
+  ],
+  [
+    "extra field __proto__",
+    '{"tipo":"procesar_tickets_vencidos","__proto__":{"x":1}}',
+    "__proto__",
+  ],
+  [
+    "extra field constructor",
+    json({ tipo: "procesar_tickets_vencidos", constructor: { prototype: 1 } }),
+    "constructor",
+  ],
+  [
+    "10,000 extra fields",
+    json({
+      tipo: "procesar_tickets_vencidos",
+      ...Object.fromEntries(
+        Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]),
+      ),
+    }),
+    "k0",
+  ],
 ].map(([name, raw, field]) => ({ name: name!, raw: raw!, field: field! }));
 
 const envelope: BadTask[] = [
@@ -203,6 +263,43 @@ const envelope: BadTask[] = [
   [
     "encolada_en a number",
     json({ tipo: "procesar_tickets_vencidos", encolada_en: 1700000000 }),
+    "encolada_en",
+  ],
+  ["id null", json({ tipo: "procesar_tickets_vencidos", id: null }), "id"],
+  [
+    "id with a newline",
+    json({ tipo: "procesar_tickets_vencidos", id: "a\nb" }),
+    "id",
+  ],
+  [
+    "intentos null",
+    json({ tipo: "procesar_tickets_vencidos", intentos: null }),
+    "intentos",
+  ],
+  [
+    "intentos 1e400",
+    '{"tipo":"procesar_tickets_vencidos","intentos":1e400}',
+    "intentos",
+  ],
+  [
+    "encolada_en null",
+    json({ tipo: "procesar_tickets_vencidos", encolada_en: null }),
+    "encolada_en",
+  ],
+  [
+    "encolada_en with SQL",
+    json({
+      tipo: "procesar_tickets_vencidos",
+      encolada_en: `2024-01-15T00:00:00Z${SQL}`,
+    }),
+    "encolada_en",
+  ],
+  [
+    "encolada_en 2024-02-30",
+    json({
+      tipo: "procesar_tickets_vencidos",
+      encolada_en: "2024-02-30T00:00:00Z",
+    }),
     "encolada_en",
   ],
 ].map(([name, raw, field]) => ({ name: name!, raw: raw!, field: field! }));

@@ -83,7 +83,7 @@ describe("batchctl tui in a terminal", () => {
     const result = await runCli(["tui", "--refresh", "10"], ctx.env());
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "batchctl: --refresh: must be at least 100 (milliseconds)\n",
+      "batchctl: --refresh: must be from 100 to 2147483647 (milliseconds)\n",
     );
   });
 

@@ -18,9 +18,13 @@ import {
 import {
   acquireRestServer,
   readList,
+  readRecords,
+  REDIS_URL,
   releaseRestServer,
 } from "../helpers/redis.js";
 import { enqueue, pushRaw } from "../helpers/worker.js";
+import { RAW_RECORD_LIMIT } from "../../src/queue/index.js";
+import { createTcpTransport } from "../../src/queue/transports/tcp.js";
 
 const UNKNOWN_TICKET = "00000000-0000-4000-8000-000000000000";
 const WRONG_TOKEN = "not-the-token-5d2f9b";
@@ -119,6 +123,46 @@ describe("batchctl over REST", () => {
       expect(result.stdout + result.stderr).not.toContain(WRONG_TOKEN);
     },
   );
+
+  it("records a 10 MB task that a TCP producer pushed: its outcome names it by digest", async () => {
+    // Found by hardening: sent back whole, the entry made every
+    // acknowledgement pass the 10 MiB request limit, so it was retried
+    // forever, never recorded, and `work --drain` never ended.
+    const producer = createTcpTransport({ url: REDIS_URL, persistent: false });
+    const huge = JSON.stringify({
+      id: "huge-1",
+      tipo: "limpiar_cache",
+      claves: ["x".repeat(10 * 1024 * 1024)],
+    });
+    const small = JSON.stringify({
+      id: "small-1",
+      tipo: "limpiar_cache",
+      claves: ["k"],
+    });
+    try {
+      await producer.command("RPUSH", ctx.queue.keys.pending, huge, small);
+    } finally {
+      await producer.close();
+    }
+
+    const worker = ctx.start(["work", "--drain", "--no-task-log"]);
+    const exited = await exitWithin(worker, 60_000);
+
+    expect(exited?.code, worker.stderr()).toBe(0);
+    expect(Object.fromEntries(await locate(ctx, ["small-1"]))).toEqual({
+      "small-1": ["procesadas"],
+    });
+    // Too large to be read, so its record keeps the cut text and its size.
+    const [record] = await readRecords(ctx.queue, ctx.queue.keys.failed);
+    expect(record).toMatchObject({
+      crudo: huge.slice(0, RAW_RECORD_LIMIT),
+      crudo_bytes: Buffer.byteLength(huge),
+      error: { clase: "validacion", mensaje: expect.stringMatching(/^task: /) },
+    });
+    expect(
+      await ctx.queue.transport.command("LLEN", ctx.queue.keys.failed),
+    ).toBe(1);
+  });
 });
 
 function mixedTask(i: number): object {

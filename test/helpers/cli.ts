@@ -21,14 +21,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `batchctl args...` to completion. */
+/** Runs `batchctl args...` to completion (in `cwd`, default this one's). */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   input?: string | Buffer,
+  cwd?: string,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnCli(args, env);
+    const child = spawnCli(args, env, cwd);
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -44,8 +45,10 @@ export function runCli(
 export function spawnCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  cwd?: string,
 ): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
+    cwd,
     env: { ...cleanEnv(), ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -36,28 +36,46 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends PING over a raw socket; true on `+PONG` (not while loading). */
-function ping(port: number): Promise<boolean> {
+/** One command in RESP, so that any byte of an argument is safe. */
+function resp(...args: string[]): string {
+  const parts = args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`);
+  return `*${args.length}\r\n${parts.join("")}`;
+}
+
+/**
+ * Sends PING (after AUTH when `password` is set) over a raw socket; true
+ * on `+PONG` (not while loading).
+ */
+function ping(port: number, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: "127.0.0.1" });
+    let reply = "";
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(500, () => done(false));
     socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    socket.once("connect", () =>
+      socket.write((password ? resp("AUTH", password) : "") + resp("PING")),
+    );
+    socket.on("data", (data) => {
+      reply += data.toString();
+      if (reply.includes("+PONG")) done(true);
+      else if (reply.includes("-")) done(false);
+    });
   });
 }
 
 /**
  * Starts `redis-server` on a free port in a fresh temporary directory.
  * `fsyncAlways` makes every write durable before its reply, so even
- * SIGKILL loses nothing that was acknowledged.
+ * SIGKILL loses nothing that was acknowledged. `password` turns on
+ * `requirepass`; `url` then carries it (no quotes or spaces: redis-server
+ * reads its arguments as a config line).
  */
 export async function startPrivateRedis(
-  opts: { fsyncAlways?: boolean } = {},
+  opts: { fsyncAlways?: boolean; password?: string } = {},
 ): Promise<PrivateRedis> {
   const dir = await mkdtemp(join(tmpdir(), "batchctl-redis-"));
   const port = await freePort();
@@ -78,6 +96,7 @@ export async function startPrivateRedis(
     "no",
     "--loglevel",
     "warning",
+    ...(opts.password ? ["--requirepass", opts.password] : []),
   ];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -91,7 +110,7 @@ export async function startPrivateRedis(
       if (child === proc) child = undefined;
     });
     const deadline = Date.now() + 10_000;
-    while (!(await ping(port))) {
+    while (!(await ping(port, opts.password))) {
       if (!child) throw new Error(`redis-server on port ${port} exited`);
       if (Date.now() > deadline)
         throw new Error(`redis-server ${port}: no PONG`);
@@ -106,9 +125,10 @@ export async function startPrivateRedis(
   };
 
   await start();
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${auth}127.0.0.1:${port}`,
     dir,
     get isRunning() {
       return child !== undefined;

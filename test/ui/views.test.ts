@@ -142,6 +142,29 @@ describe("tui views", () => {
     await tui.waitFor("fail-mid");
   });
 
+  it("shows a hostile record's escape codes as text, in the list, the detail and the groups", async () => {
+    const codes = "\u001b]0;pwned\u0007\u001b[2J\u009b31m";
+    await pushFailures(
+      queue,
+      failureRecord("fail-hostile", {
+        tipo: codes,
+        tarea: { tipo: codes },
+        error: { mensaje: `bad ${codes} news`, clase: "validacion" },
+      }),
+    );
+    tui = renderTui(queue, { initialList: "fallidas", width: 120 });
+    const frames = [await tui.waitFor("fail-hos")];
+    await tui.press(KEYS.enter);
+    frames.push(await tui.waitFor("id           fail-hostile"));
+    await tui.press(KEYS.escape, "g");
+    frames.push(await tui.waitFor("Failure groups"));
+
+    for (const frame of frames) {
+      expect(frame).not.toMatch(/\u0007|\u009b|\u001b\]|\u001b\[2J/);
+      expect(frame).toContain("\\u001b]0;pwned\\u0007");
+    }
+  });
+
   it("copies the selected id with y", async () => {
     tui = renderTui(queue, { initialList: "fallidas" });
     await tui.waitFor("fail-new");

@@ -113,6 +113,7 @@ export function createClusterTransport(
       return blocking;
     },
     uncertain: () => uncertain,
+    credentialsFrom: "REDIS_CLUSTER_NODES or --redis-cluster-nodes",
     onReply() {
       // Nodes come and go without one "ready" for the whole cluster: the
       // first answer after a loss is what tells that Redis is back.

@@ -27,6 +27,8 @@ export interface IoredisTransportOptions {
   onReply?(): void;
   /** The connection's own last failure: what a user should be told. */
   lastError?(): string | undefined;
+  /** Where to look when the login is refused, e.g. "REDIS_URL or --redis-url". */
+  credentialsFrom: string;
 }
 
 const FAILURE_CODES = [
@@ -47,6 +49,16 @@ const FAILURE_MESSAGES = new RegExp(
     "Too many Cluster redirections",
     "^CLUSTERDOWN",
   ].join("|"),
+);
+
+/**
+ * Replies that refuse the login: a wrong password or user, none given to
+ * a server that wants one, or one given to a server that has none.
+ */
+const AUTH_REFUSED = new RegExp(
+  "^(WRONGPASS|NOAUTH|ERR invalid password" +
+    "|ERR AUTH <password> called without any password configured" +
+    "|ERR Client sent AUTH, but no password is set)",
 );
 
 /** True when `error` says Redis could not be reached. */
@@ -78,6 +90,13 @@ export function createIoredisTransport(
   const translate = (error: unknown): Error => {
     if (!(error instanceof Error)) return new Error(String(error));
     if (error instanceof BatchError) return error;
+    const refusal = AUTH_REFUSED.exec(error.message);
+    if (refusal) {
+      const check = `check the password in ${options.credentialsFrom}`;
+      return new ConnectionError(
+        `Redis at ${target} refused the login (${refusal[1]}): ${check}`,
+      );
+    }
     if (isConnectionFailure(error)) {
       // ioredis's "max retries per request" names its own option, not why.
       const lastError = options.lastError?.();

@@ -75,6 +75,7 @@ export function createTcpTransport(
     },
     uncertain: () => uncertain,
     lastError: () => lastError,
+    credentialsFrom: "REDIS_URL or --redis-url",
   });
   return {
     ...transport,

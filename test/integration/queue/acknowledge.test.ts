@@ -5,10 +5,13 @@
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
+  ACK_BY_DIGEST_CHARS,
   createWorkerQueue,
+  queueStats,
   statsDay,
   type Ack,
   type TaskRecord,
+  type WorkerInfo,
 } from "../../../src/queue/index.js";
 import {
   createTestQueue,
@@ -46,6 +49,23 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
     return out;
   }
 
+  function workerInfo(id: string): WorkerInfo {
+    return {
+      id,
+      host: "h",
+      pid: 1,
+      started_at: new Date().toISOString(),
+      concurrency: 1,
+      in_flight: 0,
+      processed: 0,
+      failed: 0,
+      transport: kind,
+      requests: 0,
+      requests_per_min: 0,
+      version: "test",
+    };
+  }
+
   /** Pushes `ids` as tasks and claims them into worker w1's in-flight list. */
   async function claimed(...ids: string[]) {
     const raws = ids.map((id) => JSON.stringify({ id, tipo: "limpiar_cache" }));
@@ -70,7 +90,7 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
         },
       ];
 
-      expect(await worker.acknowledge(acks)).toBe(0);
+      expect(await worker.acknowledge(acks)).toEqual([]);
 
       expect(await readList(queue, keys.inFlight("w1"))).toEqual([]);
       expect(
@@ -101,8 +121,8 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
         record: record(["a", "b"][i]!),
       }));
 
-      expect(await worker.acknowledge(acks)).toBe(0);
-      expect(await worker.acknowledge(acks)).toBe(2);
+      expect(await worker.acknowledge(acks)).toEqual([]);
+      expect(await worker.acknowledge(acks)).toEqual(acks);
 
       expect(await transport.command("LLEN", keys.processed)).toBe(2);
       expect(
@@ -128,7 +148,7 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
         })),
       );
 
-      expect(skipped).toBe(1);
+      expect(skipped.map((ack) => ack.record.id)).toEqual(["a"]);
       expect(
         (await readRecords(queue, keys.processed)).map((r) => r.id),
       ).toEqual(["b"]);
@@ -156,6 +176,94 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
       expect(
         (await readRecords(queue, keys.processed)).map((r) => r.id),
       ).toEqual(["t4", "t3", "t2"]);
+    });
+
+    it("removes a large entry named by its digest, not sent back whole", async () => {
+      const big = JSON.stringify({
+        id: "big",
+        tipo: "limpiar_cache",
+        claves: ["x".repeat(ACK_BY_DIGEST_CHARS)],
+      });
+      const same = JSON.stringify({
+        id: "big",
+        tipo: "limpiar_cache",
+        claves: ["y"],
+      });
+      await transport.command("RPUSH", keys.pending, same, big);
+      const worker = createWorkerQueue({ transport, keys, worker: "w1" });
+      expect(await worker.claim(2)).toEqual([same, big]);
+
+      const skipped = await worker.acknowledge([
+        { kind: "fallida", raw: big, record: record("big") },
+      ]);
+
+      expect(skipped).toEqual([]);
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual([same]);
+      expect((await readRecords(queue, keys.failed)).map((r) => r.id)).toEqual([
+        "big",
+      ]);
+    });
+
+    it("counts tasks of an unknown tipo under invalida, never by their tipo", async () => {
+      const { worker, raws } = await claimed("a", "b");
+
+      await worker.acknowledge([
+        { kind: "fallida", raw: raws[0]!, record: record("a", "__proto__") },
+        { kind: "fallida", raw: raws[1]!, record: record("b", "x".repeat(99)) },
+      ]);
+
+      const counters = await transport.command<string[]>(
+        "HGETALL",
+        keys.stats(statsDay(new Date())),
+      );
+      expect(pairs(counters)).toEqual({ "invalida:fallidas": "2" });
+    });
+  });
+
+  describe("stats", () => {
+    it("reads a counter named __proto__ (an older worker's) as a tipo, polluting nothing", async () => {
+      await transport.command(
+        "HSET",
+        keys.stats(statsDay(new Date())),
+        "__proto__:fallidas",
+        "3",
+        "limpiar_cache:procesadas",
+        "2",
+      );
+
+      const stats = await queueStats(queue);
+
+      expect(Object.keys(stats.today.by_tipo).sort()).toEqual([
+        "__proto__",
+        "limpiar_cache",
+      ]);
+      expect(stats.today.totals).toEqual({
+        procesadas: 2,
+        fallidas: 3,
+        reintentos: 0,
+      });
+      expect(({} as Record<string, unknown>).fallidas).toBeUndefined();
+    });
+  });
+
+  describe("claim", () => {
+    it("registers the worker again, so a worker given up for dead leaves nothing stranded", async () => {
+      const w1 = createWorkerQueue({ transport, keys, worker: "w1" });
+      const w2 = createWorkerQueue({ transport, keys, worker: "w2" });
+      await w1.heartbeat(workerInfo("w1"), 60_000);
+      // w1 stalls past its heartbeat; w2 gives it up for dead.
+      await transport.command("DEL", keys.heartbeat("w1"));
+      await w2.recoverDeadWorkers();
+      expect(await transport.command("SMEMBERS", keys.workers)).toEqual([]);
+
+      // w1 wakes up, claims before its next heartbeat, and dies.
+      const raw = JSON.stringify({ id: "late", tipo: "limpiar_cache" });
+      await transport.command("RPUSH", keys.pending, raw);
+      expect(await w1.claim(5)).toEqual([raw]);
+      const recovered = await w2.recoverDeadWorkers();
+
+      expect(recovered).toEqual([{ worker: "w1", count: 1 }]);
+      expect(await readList(queue, keys.pending)).toEqual([raw]);
     });
   });
 });

@@ -6,7 +6,7 @@ import {
 } from "../../../src/common/cluster.js";
 import { loadConfig } from "../../../src/common/config.js";
 import { ConfigError, EXIT } from "../../../src/common/errors.js";
-import { redact } from "../../../src/common/redact.js";
+import { redact, registerStartupSecrets } from "../../../src/common/redact.js";
 
 const NODES = "10.0.0.1:7000,10.0.0.2:7001, 10.0.0.3:7002";
 
@@ -84,6 +84,17 @@ describe("parseClusterNodes", () => {
     expect(message).not.toMatch(/Zq9secret|other/);
     parseClusterNodes("redis://:Zq9secret@a:1", "X");
     expect(redact("auth Zq9secret failed")).toBe("auth *** failed");
+  });
+});
+
+describe("secrets in a node list", () => {
+  it("are hidden from the start, from the variable and from a flag", () => {
+    registerStartupSecrets(
+      { REDIS_CLUSTER_NODES: "redis://:Kp3first@a:1,redis://:Kp3first@b:2" },
+      ["--redis-cluster-nodes=rediss://app:Kp3second@c:1,d:2"],
+    );
+
+    expect(redact("a Kp3first b Kp3second")).toBe("a *** b ***");
   });
 });
 
