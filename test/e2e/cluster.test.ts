@@ -395,6 +395,36 @@ describe("batchctl on a Redis Cluster of three masters", () => {
     }
   });
 
+  it("logs in with the password of a URL entry, and names a refused one", async () => {
+    const password = "Cl0sterPw";
+    const setPassword = (value: string, auth: string[]) =>
+      Promise.all(
+        cluster.ports.map((port) =>
+          cluster.cli(port, ...auth, "CONFIG", "SET", "requirepass", value),
+        ),
+      );
+    await setPassword(password, []);
+    try {
+      const nodes = (pw: string) =>
+        cluster.nodes.replace("127.0.0.1", `redis://:${pw}@127.0.0.1`);
+
+      const [right, wrong] = await Promise.all([
+        cli(["ls", "procesar"], { REDIS_CLUSTER_NODES: nodes(password) }),
+        cli(["ls", "procesar"], { REDIS_CLUSTER_NODES: nodes("Wr0ngPw") }),
+      ]);
+
+      expect(right).toMatchObject({ code: 0, stderr: "" });
+      expect(right.stdout).toContain(`${PREFIX}:procesar is empty`);
+      expect(wrong.code).toBe(3);
+      expect(wrong.stderr).toMatch(
+        /^batchctl: Redis at 127\.0\.0\.1:\d+,.* refused the login \(WRONGPASS\): check the password in REDIS_CLUSTER_NODES or --redis-cluster-nodes\n$/,
+      );
+      expect(wrong.stderr).not.toContain("Wr0ngPw");
+    } finally {
+      await setPassword("", ["-a", password, "--no-auth-warning"]);
+    }
+  });
+
   it("exits 3 when no node of the cluster answers", async () => {
     const result = await cli(["ls", "procesar"], {
       REDIS_CLUSTER_NODES: "127.0.0.1:1",

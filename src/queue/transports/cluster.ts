@@ -76,7 +76,12 @@ export function createClusterTransport(
   let isClosed = false;
   let uncertain = 0;
 
-  const lost = (error: Error) => {
+  let lastError: string | undefined;
+  const lost = (error: Error & { lastNodeError?: Error }) => {
+    // "Failed to refresh slots cache" carries the last node's own answer;
+    // a closed connection says less than the refusal that closed it.
+    const message = (error.lastNodeError ?? error).message;
+    if (!message.startsWith("Connection is closed")) lastError = message;
     if (isDown || isClosed) return;
     isDown = true;
     options.onLost?.(error.message);
@@ -114,6 +119,7 @@ export function createClusterTransport(
     },
     uncertain: () => uncertain,
     credentialsFrom: "REDIS_CLUSTER_NODES or --redis-cluster-nodes",
+    lastError: () => lastError,
     onReply() {
       // Nodes come and go without one "ready" for the whole cluster: the
       // first answer after a loss is what tells that Redis is back.

@@ -61,6 +61,9 @@ const AUTH_REFUSED = new RegExp(
     "|ERR Client sent AUTH, but no password is set)",
 );
 
+/** What a Cluster says when no startup node gave it the slots. */
+const NO_STARTUP_NODE = "None of startup nodes is available";
+
 /** True when `error` says Redis could not be reached. */
 export function isConnectionFailure(error: Error): boolean {
   const code = (error as { code?: string }).code ?? "";
@@ -90,7 +93,15 @@ export function createIoredisTransport(
   const translate = (error: unknown): Error => {
     if (!(error instanceof Error)) return new Error(String(error));
     if (error instanceof BatchError) return error;
-    const refusal = AUTH_REFUSED.exec(error.message);
+    // ioredis's "max retries per request" names its own option, and a
+    // cluster's "none of startup nodes" hides each node's answer: the
+    // connection's own last failure says why.
+    const lastError = options.lastError?.();
+    const isVague =
+      error.name === "MaxRetriesPerRequestError" ||
+      error.message === NO_STARTUP_NODE;
+    const why = isVague && lastError ? lastError : error.message;
+    const refusal = AUTH_REFUSED.exec(why);
     if (refusal) {
       const check = `check the password in ${options.credentialsFrom}`;
       return new ConnectionError(
@@ -98,12 +109,6 @@ export function createIoredisTransport(
       );
     }
     if (isConnectionFailure(error)) {
-      // ioredis's "max retries per request" names its own option, not why.
-      const lastError = options.lastError?.();
-      const why =
-        error.name === "MaxRetriesPerRequestError" && lastError
-          ? lastError
-          : error.message;
       return new ConnectionError(`cannot reach Redis at ${target}: ${why}`);
     }
     return error;
