@@ -29,6 +29,11 @@ export function withGlobalOptions<T>(yargs: Argv<T>): Argv<T & GlobalArgs> {
       describe: "Upstash-style REST URL; token from REDIS_REST_TOKEN",
       group: "Connection:",
     })
+    .option("redis-cluster-nodes", {
+      type: "string",
+      describe: "Redis Cluster nodes host:port,... (env REDIS_CLUSTER_NODES)",
+      group: "Connection:",
+    })
     .option("database-url", {
       type: "string",
       describe: "PostgreSQL URL of the batch role (env DATABASE_URL_BATCH)",
@@ -57,6 +62,7 @@ export function readConfig(argv: GlobalArgs): Config {
   return loadConfig(process.env, {
     redisUrl: argv.redisUrl,
     redisRestUrl: argv.redisRestUrl,
+    redisClusterNodes: argv.redisClusterNodes,
     databaseUrl: argv.databaseUrl,
     prefix: argv.prefix,
     logLevel: argv.logLevel,

@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from "yargs";
 import { FUNCTION_TIPOS, type Config } from "../common/config.js";
 import { BatchError, toError } from "../common/errors.js";
 import { inspectDatabase, type DatabaseHealth } from "../db/index.js";
-import { inspectRedis } from "../queue/index.js";
+import { inspectRedis, type RedisHealth } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
 import { print, renderTable } from "./format.js";
 
@@ -40,32 +40,66 @@ async function checkRedis(config: Config): Promise<Check[]> {
         latency_ms: health.latency_ms,
       },
     ];
-    if (health.maxmemory_policy === null) {
-      checks.push({
-        status: "warn",
-        check: "eviction",
-        detail:
-          "CONFIG GET maxmemory-policy is not allowed; make sure it is noeviction",
-      });
-    } else if (health.may_evict) {
-      checks.push({
-        status: "warn",
-        check: "eviction",
-        detail:
-          `maxmemory-policy is ${health.maxmemory_policy}: ` +
-          "Redis may evict queue keys under memory pressure; set noeviction",
-      });
-    } else {
-      checks.push({
-        status: "ok",
-        check: "eviction",
-        detail: "maxmemory-policy is noeviction",
-      });
-    }
+    if (health.cluster) checks.push(clusterCheck(health.cluster));
+    checks.push(evictionCheck(health));
     return checks;
   } catch (error) {
     return [{ status: "fail", check: "redis", detail: toError(error).message }];
   }
+}
+
+function clusterCheck(cluster: NonNullable<RedisHealth["cluster"]>): Check {
+  const state = cluster.state ?? "unknown";
+  const detail =
+    `cluster_state ${state}, ${cluster.masters.length} masters ` +
+    `(${cluster.masters.map((m) => m.node).join(", ")}); ` +
+    `queue keys in slot ${cluster.slot}`;
+  // Unknown: CLUSTER INFO refused, as some managed services do.
+  const status = state === "ok" ? "ok" : cluster.state ? "fail" : "warn";
+  return { status, check: "cluster", detail };
+}
+
+function evictionCheck(health: RedisHealth): Check {
+  const masters = health.cluster?.masters;
+  const where = (policy: string | null) =>
+    masters
+      ? ` on ${masters
+          .filter((m) => m.maxmemory_policy === policy)
+          .map((m) => m.node)
+          .join(", ")}`
+      : "";
+  const failed = masters?.find((m) => m.error);
+  if (failed) {
+    return {
+      status: "warn",
+      check: "eviction",
+      detail: `maxmemory-policy of ${failed.node} unknown: ${failed.error}`,
+    };
+  }
+  if (health.maxmemory_policy === null) {
+    return {
+      status: "warn",
+      check: "eviction",
+      detail:
+        `CONFIG GET maxmemory-policy is not allowed${where(null)}; ` +
+        "make sure it is noeviction",
+    };
+  }
+  if (health.may_evict) {
+    return {
+      status: "warn",
+      check: "eviction",
+      detail:
+        `maxmemory-policy is ${health.maxmemory_policy}${where(health.maxmemory_policy)}: ` +
+        "Redis may evict queue keys under memory pressure; set noeviction",
+    };
+  }
+  const every = masters ? ` on all ${masters.length} masters` : "";
+  return {
+    status: "ok",
+    check: "eviction",
+    detail: `maxmemory-policy is noeviction${every}`,
+  };
 }
 
 function functionChecks(health: DatabaseHealth): Check[] {

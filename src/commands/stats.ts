@@ -212,7 +212,8 @@ function workersText(stats: QueueStats): string {
   const requests = alive
     ? `, sending ${count(Math.round(stats.requests_per_min))} Redis requests/min`
     : "";
-  const title = `workers: ${alive} alive${dead ? `, ${dead} dead (tasks recovered soon)` : ""}${requests}`;
+  const deadText = dead ? `, ${dead} dead (tasks recovered soon)` : "";
+  const title = `workers: ${alive} alive${deadText}${requests}`;
   if (stats.workers.length === 0) return `${title}\n`;
 
   const rows = stats.workers.map((w) => [

@@ -6,6 +6,11 @@
 import { existsSync } from "node:fs";
 import dotenv from "dotenv";
 import { z } from "zod";
+import {
+  clusterPrefixIssue,
+  parseClusterNodes,
+  type ClusterConfig,
+} from "./cluster.js";
 import { ConfigError } from "./errors.js";
 import { registerStartupSecrets, registerUrlSecrets } from "./redact.js";
 
@@ -30,8 +35,10 @@ export const DEFAULT_PGLITE_DIR = ".batchctl/pgdata";
 
 /** The settings every command shares. */
 export interface Config {
-  /** TCP Redis URL (ignored when `redisRest` is set). */
+  /** TCP Redis URL (ignored when `redisRest` or `redisCluster` is set). */
   redisUrl: string;
+  /** A Redis Cluster's startup nodes, when Redis is a cluster. */
+  redisCluster: ClusterConfig | undefined;
   /** Upstash-style REST endpoint and token, when Redis is reached over HTTP. */
   redisRest: { url: string; token: string } | undefined;
   /** PostgreSQL URL of the batch role; unset means embedded PGlite. */
@@ -52,6 +59,7 @@ export interface Config {
 export interface ConfigFlags {
   redisUrl?: string;
   redisRestUrl?: string;
+  redisClusterNodes?: string;
   databaseUrl?: string;
   prefix?: string;
   logLevel?: string;
@@ -141,6 +149,12 @@ export function loadConfig(
     env.REDIS_REST_URL,
     "REDIS_REST_URL",
   );
+  const cluster = pick(
+    flags.redisClusterNodes,
+    "--redis-cluster-nodes",
+    env.REDIS_CLUSTER_NODES,
+    "REDIS_CLUSTER_NODES",
+  );
   const db = pick(
     flags.databaseUrl,
     "--database-url",
@@ -169,6 +183,10 @@ export function loadConfig(
       redis.name,
     ),
     redisRest: undefined,
+    redisCluster:
+      cluster.value === undefined
+        ? undefined
+        : parseClusterNodes(cluster.value, cluster.name),
     databaseUrl:
       db.value === undefined
         ? undefined
@@ -180,6 +198,12 @@ export function loadConfig(
     logLevel: check(levelSchema, level.value ?? "info", level.name),
   };
 
+  if (config.redisCluster && rest.value !== undefined) {
+    throw new ConfigError(
+      `${cluster.name}: cannot be used with ${rest.name}; choose one way to reach Redis`,
+    );
+  }
+  if (config.redisCluster) checkClusterPrefix(config.prefix, prefix.name);
   if (rest.value !== undefined) {
     const token = env.REDIS_REST_TOKEN;
     if (!token) {
@@ -206,4 +230,20 @@ export function loadConfig(
     if (value) config.functions[tipo] = check(functionSchema, value, name);
   }
   return config;
+}
+
+/**
+ * Refuses a prefix that would spread the queue over several hash slots,
+ * showing the prefix to use; `name` is where the prefix came from.
+ */
+function checkClusterPrefix(prefix: string, name: string): void {
+  const issue = clusterPrefixIssue(prefix);
+  if (!issue) return;
+  const fixed =
+    name === "--prefix"
+      ? `--prefix '${issue.fixed}'`
+      : `${name}='${issue.fixed}'`;
+  throw new ConfigError(
+    `${name}: ${prefix} ${issue.reason}; use ${fixed} (and the same prefix in producers)`,
+  );
 }

@@ -1,6 +1,7 @@
 export * from "./errors.js";
 export * from "./task.js";
 export * from "./config.js";
+export * from "./cluster.js";
 export * from "./redact.js";
 export * from "./logger.js";
 export * from "./events.js";

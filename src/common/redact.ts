@@ -26,6 +26,7 @@ export const SECRET_VARIABLES = [
   "REDIS_URL",
   "REDIS_REST_URL",
   "REDIS_REST_TOKEN",
+  "REDIS_CLUSTER_NODES",
   "DATABASE_URL_BATCH",
   "DATABASE_URL_ADMIN",
   "PGPASSWORD",
@@ -87,14 +88,25 @@ export function registerStartupSecrets(
     if (name === "REDIS_REST_TOKEN" || name === "PGPASSWORD") {
       registerSecret(value);
     } else {
-      registerUrlSecrets(value);
+      registerUrlListSecrets(value);
     }
   }
   for (const arg of argv) {
     const at = arg.indexOf("://");
     if (at < 0) continue;
     const start = arg.lastIndexOf("=", at) + 1;
-    registerUrlSecrets(arg.slice(start));
+    registerUrlListSecrets(arg.slice(start));
+  }
+}
+
+/**
+ * A URL, or a comma-separated list of them (REDIS_CLUSTER_NODES): the
+ * whole text is tried too, since a password may itself hold a comma.
+ */
+function registerUrlListSecrets(text: string | undefined): void {
+  if (!text) return;
+  for (const part of new Set([text, ...text.split(",")])) {
+    registerUrlSecrets(part.trim());
   }
 }
 

@@ -21,6 +21,7 @@ import {
 import { groupFailures } from "./failures.js";
 import { queueKeyIssue, type QueueKeys } from "./keys.js";
 import { enqueueTasks, type QueueContext } from "./operations.js";
+import { unlinkKeys } from "./slots.js";
 import { sweepList } from "./sweep.js";
 
 /** The lists and zsets an operator may delete from or purge. */
@@ -234,9 +235,10 @@ function checkCacheKeys(keys: QueueKeys, claves: string[]): Task {
 }
 
 /**
- * Deletes exactly the keys `claves` now (UNLINK, never a pattern) and
- * returns how many existed; then appends an audit entry (cache keys live
- * outside the queue's hash slot, so the two cannot share a script).
+ * Deletes exactly the keys `claves` now (UNLINK, never a pattern; on a
+ * Redis Cluster one per hash slot) and returns how many existed; then
+ * appends an audit entry (cache keys live outside the queue's hash slot,
+ * so the two cannot share a script).
  * Throws UsageError for keys of the queue itself or bad names.
  */
 export async function purgeCacheNow(
@@ -246,7 +248,7 @@ export async function purgeCacheNow(
 ): Promise<CachePurge> {
   checkCacheKeys(ctx.keys, claves);
 
-  const borradas = await ctx.transport.command<number>("UNLINK", ...claves);
+  const borradas = await unlinkKeys(ctx.transport, claves);
   await appendAudit(ctx, {
     command: "purge-cache",
     count: borradas,

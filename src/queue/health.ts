@@ -3,6 +3,7 @@
  * and may it evict the queue's keys.
  */
 import type { QueueContext } from "./operations.js";
+import { slotOf } from "./slots.js";
 
 /** Policies under which Redis never evicts keys (DESIGN.md: it must not). */
 const SAFE_POLICIES = ["noeviction"];
@@ -19,6 +20,22 @@ export interface RedisHealth {
   maxmemory_policy: string | null;
   /** True when that policy may evict queue keys (unknown: false). */
   may_evict: boolean;
+  /**
+   * On a Redis Cluster: `cluster_state` (`ok` when every slot is served),
+   * the masters, each with its `maxmemory-policy` (null when refused),
+   * and the hash slot of the queue's keys. `maxmemory_policy` above is
+   * then the first policy that may evict, else the common one.
+   */
+  cluster?: {
+    state: string | null;
+    slot: number | null;
+    masters: {
+      node: string;
+      maxmemory_policy: string | null;
+      /** Why the policy could not be read (refused, unreachable). */
+      error?: string;
+    }[];
+  };
 }
 
 /**
@@ -40,16 +57,58 @@ export async function inspectRedis(ctx: QueueContext): Promise<RedisHealth> {
     .command<string>("INFO", "server")
     .catch(() => "");
   const version = /redis_version:([^\r\n]+)/.exec(String(info))?.[1] ?? null;
+  const latency_ms = times[Math.floor(times.length / 2)] ?? 0;
+  if (transport.eachMaster) return inspectCluster(ctx, latency_ms, version);
   const policy = await transport
     .command<unknown>("CONFIG", "GET", "maxmemory-policy")
     .then(configValue)
     .catch(() => null);
 
   return {
-    latency_ms: times[Math.floor(times.length / 2)] ?? 0,
+    latency_ms,
     version,
     maxmemory_policy: policy,
-    may_evict: policy !== null && !SAFE_POLICIES.includes(policy),
+    may_evict: mayEvict(policy),
+  };
+}
+
+const mayEvict = (policy: string | null) =>
+  policy !== null && !SAFE_POLICIES.includes(policy);
+
+/**
+ * The cluster part of inspectRedis: cache keys live on every master, so
+ * each one's eviction policy counts, not only the queue's slot owner's.
+ */
+async function inspectCluster(
+  ctx: QueueContext,
+  latency_ms: number,
+  version: string | null,
+): Promise<RedisHealth> {
+  const { transport } = ctx;
+  const eachMaster = transport.eachMaster!.bind(transport);
+  const info = await transport
+    .command<string>("CLUSTER", "INFO")
+    .catch(() => "");
+  const state = /cluster_state:([^\r\n]+)/.exec(String(info))?.[1] ?? null;
+  const replies = await eachMaster("CONFIG", "GET", "maxmemory-policy");
+  const masters = replies
+    .map(({ node, reply, error }) =>
+      error
+        ? { node, maxmemory_policy: null, error: error.message }
+        : { node, maxmemory_policy: configValue(reply) },
+    )
+    .sort((a, b) => a.node.localeCompare(b.node));
+  const policies = masters.map((m) => m.maxmemory_policy);
+  const unsafe = policies.find(mayEvict);
+  const policy =
+    unsafe ?? (policies.includes(null) ? null : (policies[0] ?? null));
+
+  return {
+    latency_ms,
+    version,
+    maxmemory_policy: policy,
+    may_evict: unsafe !== undefined,
+    cluster: { state, slot: slotOf(ctx.keys.pending) ?? null, masters },
   };
 }
 

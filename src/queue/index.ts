@@ -15,4 +15,5 @@ export * from "./admin.js";
 export * from "./pause.js";
 export * from "./wait.js";
 export * from "./actions.js";
+export * from "./slots.js";
 export * from "./schedules.js";

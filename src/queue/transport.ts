@@ -44,8 +44,8 @@ export interface TransportEvents {
 
 /** What the operations layer needs from a Redis connection. */
 export interface RedisTransport {
-  /** `tcp` or `rest`. */
-  readonly kind: "tcp" | "rest";
+  /** `tcp` (one server), `cluster` (a Redis Cluster) or `rest`. */
+  readonly kind: "tcp" | "cluster" | "rest";
   /** Where it connects, host only, never a password or token. */
   readonly target: string;
   /** Runs one command and returns its reply. */
@@ -72,6 +72,14 @@ export interface RedisTransport {
   ): Promise<string | null>;
   /** Interrupts a pending blockingMove (it resolves null or rejects). */
   interruptBlocking?(): void;
+  /**
+   * Cluster only: runs a keyless command (CONFIG GET, INFO) on every
+   * master; per node (`host:port`) its reply, or the error it answered
+   * (a refused command, a node that cannot be reached).
+   */
+  eachMaster?<T = unknown>(
+    ...command: Command
+  ): Promise<{ node: string; reply?: T; error?: Error }[]>;
   /**
    * `requests`: round trips so far (HTTP requests on REST, which plans
    * bill per command), for the worker's summary and `stats`.
