@@ -73,15 +73,14 @@ export const bullmqLatencies: LatencyReader = async (_redis, worker) => {
 };
 
 /**
- * Queues `rate * seconds` tasks at `rate` per second, open loop: each
- * millisecond tick sends what is due, without waiting for earlier sends.
+ * Queues `total` tasks at `rate` per second, open loop: each millisecond
+ * tick sends what is due, without waiting for earlier sends.
  */
 async function produce(
   system: RedisBoundSystem,
   rate: number,
-  seconds: number,
+  total: number,
 ): Promise<number> {
-  const total = Math.round(rate * seconds);
   const sends: Promise<unknown>[] = [];
   const started = performance.now();
   let sent = 0;
@@ -124,7 +123,7 @@ export async function measurePickup(
   try {
     await system.ready(worker);
     await sleep(SETTLE_MS);
-    await produce(system, rate, seconds.warmup + seconds.measured);
+    await produce(system, rate, total);
     const deadline = Date.now() + DONE_TIMEOUT_MS;
     while ((await system.counts())[1] < total) {
       if (Date.now() > deadline)
