@@ -33,7 +33,10 @@ if (builds.length === 0) {
 }
 
 const redis = await startBenchRedis();
-const db = await setupBenchDatabase();
+const db = await setupBenchDatabase().catch(async (error: unknown) => {
+  await redis.stop();
+  throw error;
+});
 const contenders: [string, RedisBoundSystem][] = builds.map((dir) => [
   dir,
   createBatchctl(redis.client, {

@@ -89,7 +89,10 @@ function report(profile: Profile): void {
 }
 
 const redis = await startBenchRedis();
-const db = await setupBenchDatabase();
+const db = await setupBenchDatabase().catch(async (error: unknown) => {
+  await redis.stop();
+  throw error;
+});
 try {
   const batchctl = createBatchctl(redis.client, {
     redisUrl: redis.url,

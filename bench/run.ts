@@ -150,7 +150,10 @@ progress(
   `mode ${report.mode}, ${args.rounds} rounds, scenarios ${[...args.only].join(",")}`,
 );
 const redis = await startBenchRedis();
-const db = await setupBenchDatabase();
+const db = await setupBenchDatabase().catch(async (error: unknown) => {
+  await redis.stop();
+  throw error;
+});
 const info = await redis.client.info("server");
 report.machine.redis = /redis_version:(\S+)/.exec(info)?.[1] ?? "?";
 const batchctl = createBatchctl(redis.client, {

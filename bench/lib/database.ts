@@ -50,17 +50,29 @@ export async function setupBenchDatabase(): Promise<BenchDatabase> {
   const name = `batchctl_bench_${process.pid}`;
   const adminUrl = urlFor(name, new URL(SERVER_URL).username);
   const batchUrl = urlFor(name, BATCH_ROLE);
-  await promisify(execFile)(
-    process.execPath,
-    [CLI, "db", "setup", "--demo", "--json"],
-    {
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL_ADMIN: adminUrl,
-        DATABASE_URL_BATCH: batchUrl,
+  const drop = () =>
+    asAdmin(SERVER_URL, async (client) => {
+      await client.query(
+        `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`,
+      );
+    });
+  try {
+    await promisify(execFile)(
+      process.execPath,
+      [CLI, "db", "setup", "--demo", "--json"],
+      {
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL_ADMIN: adminUrl,
+          DATABASE_URL_BATCH: batchUrl,
+        },
       },
-    },
-  );
+    );
+  } catch (error) {
+    // The setup may have created the database before failing.
+    await drop().catch(() => undefined);
+    throw error;
+  }
 
   return {
     adminUrl,
@@ -79,11 +91,6 @@ export async function setupBenchDatabase(): Promise<BenchDatabase> {
       asAdmin(adminUrl, async (client) => {
         await client.query("TRUNCATE tickets.notificaciones");
       }),
-    drop: () =>
-      asAdmin(SERVER_URL, async (client) => {
-        await client.query(
-          `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`,
-        );
-      }),
+    drop,
   };
 }
