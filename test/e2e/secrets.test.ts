@@ -516,7 +516,10 @@ describe("secrets", () => {
         .map(([name, value]) => `${name}='${value}'`)
         .join(" ");
       const refused = `env -i ${wrong} TERM=xterm-256color ${process.execPath} ${CLI} tui; echo "EXITED $?"; sleep 30`;
-      await tmux(
+      // A server of its own: the first one may still be exiting, and a new
+      // session on its socket would reach a server that is going away.
+      const tmuxRest = tmuxOn(`${SOCKET}-rest`);
+      await tmuxRest(
         "new-session",
         "-d",
         "-s",
@@ -531,13 +534,18 @@ describe("secrets", () => {
         const text = await waitForScreen(
           (s) => s.includes("refused the token"),
           "the refusal in the status line",
+          tmuxRest,
         );
         outputs.push({ what: "tui: refused token", text });
-        await press("q");
-        const exit = await waitForScreen((s) => /EXITED \d/.test(s), "exit");
+        await pressOn(tmuxRest, "q");
+        const exit = await waitForScreen(
+          (s) => /EXITED \d/.test(s),
+          "exit",
+          tmuxRest,
+        );
         outputs.push({ what: "tui: exit after refusal", text: exit });
       } finally {
-        await tmux("kill-server").catch(() => undefined);
+        await tmuxRest("kill-server").catch(() => undefined);
       }
 
       expect(leaks()).toEqual([]);
@@ -550,7 +558,12 @@ const runFile = promisify(execFile);
 /** A private tmux server, so other sessions on the machine are untouched. */
 const SOCKET = `batchctl-secrets-${process.pid}`;
 const SESSION = "tui";
-const tmux = (...args: string[]) => runFile("tmux", ["-L", SOCKET, ...args]);
+const tmuxOn =
+  (socket: string) =>
+  (...args: string[]) =>
+    runFile("tmux", ["-L", socket, ...args]);
+const tmux = tmuxOn(SOCKET);
+type Tmux = typeof tmux;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function hasTmux(): boolean {
@@ -564,16 +577,24 @@ function hasTmux(): boolean {
 
 /** Presses tmux keys one by one, pausing so esc is not read as alt. */
 async function press(...keys: string[]) {
+  await pressOn(tmux, ...keys);
+}
+
+async function pressOn(on: Tmux, ...keys: string[]) {
   for (const key of keys) {
-    await tmux("send-keys", "-t", SESSION, key);
+    await on("send-keys", "-t", SESSION, key);
     await sleep(400);
   }
 }
 
-async function waitForScreen(check: (text: string) => boolean, what: string) {
+async function waitForScreen(
+  check: (text: string) => boolean,
+  what: string,
+  on: Tmux = tmux,
+) {
   let last = "";
   const screen = async () =>
-    (await tmux("capture-pane", "-p", "-t", SESSION)).stdout;
+    (await on("capture-pane", "-p", "-t", SESSION)).stdout;
   try {
     await waitFor(async () => check((last = await screen())), 20_000, what);
   } catch (error) {
