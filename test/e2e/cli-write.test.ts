@@ -614,14 +614,14 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
     it("ends a pause given --for by itself", async () => {
       ctx.start(["work", "--no-task-log"]);
 
-      const paused = await cli(["pause", "--for", "6s", "--json"]);
+      const paused = await cli(["pause", "--for", "10s", "--json"]);
       const id = (
         await cli(["enqueue", "procesar_tickets_vencidos"])
       ).stdout.trim();
 
       expect(JSON.parse(paused.stdout)).toMatchObject({
         paused: true,
-        remaining_ms: 6000,
+        remaining_ms: 10_000,
       });
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect((await locate(ctx, [id])).get(id)).toEqual(["procesar"]);

@@ -54,6 +54,12 @@ export function createTcpTransport(
   let wasConnected = false;
   client.on("close", () => {
     if (wasConnected) uncertain++;
+    // A server that went away and is back before the first reconnection
+    // attempt raises no error; the drop is still an outage to report.
+    if (wasConnected && !isDown && !isClosed) {
+      isDown = true;
+      options.onLost?.("connection closed");
+    }
     wasConnected = false;
   });
   client.on("ready", () => {
