@@ -153,7 +153,10 @@ export interface WorkerQueue {
   inFlightEntries(): Promise<string[]>;
   /** Returns this worker's in-flight tasks to the queue and unregisters. */
   releaseAll(): Promise<number>;
-  /** Counts what `--drain` waits for: pending, retries, every in-flight. */
+  /**
+   * Counts what `--drain` waits for: pending, retries, due scheduled
+   * tasks, every in-flight list.
+   */
   remainingWork(): Promise<number>;
 }
 
@@ -299,9 +302,12 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
         "SMEMBERS",
         keys.workers,
       );
+      // Scheduled tasks count once due: the promotion moves them to the
+      // queue; one due next week is not work for this drain.
       const replies = await transport.pipeline([
         ["LLEN", keys.pending],
         ["ZCARD", keys.retries],
+        ["ZCOUNT", keys.scheduled, "-inf", Date.now()],
         ...members.map((id): Command => ["LLEN", keys.inFlight(id)]),
       ]);
       return replies.reduce<number>((sum, n) => sum + Number(n), 0);

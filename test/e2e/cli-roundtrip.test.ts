@@ -89,6 +89,42 @@ describe("batchctl cli", () => {
       expect(await pendingCount()).toBe(0);
     });
 
+    it("runs a scheduled task that is due before --drain ends, and leaves a later one", async () => {
+      const due = (
+        await cli(["enqueue", "procesar_tickets_vencidos", "--in", "1s"])
+      ).stdout.trim();
+      const later = (
+        await cli(["enqueue", "procesar_tickets_vencidos", "--in", "1h"])
+      ).stdout.trim();
+      await waitFor(
+        async () =>
+          Number(
+            await ctx.queue.transport.command(
+              "ZCOUNT",
+              ctx.queue.keys.scheduled,
+              "-inf",
+              Date.now(),
+            ),
+          ) === 1,
+        10_000,
+        "the first task due",
+      );
+
+      const worked = await cli(["work", "--drain"]);
+
+      expect(worked.code).toBe(0);
+      const records = await readRecords(ctx.queue, ctx.queue.keys.processed);
+      expect(records.map((r) => r.id)).toEqual([due]);
+      expect(
+        await ctx.queue.transport.command(
+          "ZRANGE",
+          ctx.queue.keys.scheduled,
+          0,
+          -1,
+        ),
+      ).toEqual([expect.stringContaining(later)]);
+    });
+
     it("logs one JSON line per finished task with id, tipo, intentos, duracion_ms", async () => {
       const ok = (
         await cli(["enqueue", "generar_reporte", "--fecha", "2024-01-16"])
