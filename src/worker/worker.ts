@@ -115,6 +115,8 @@ export function createWorker(options: WorkerOptions): Worker {
   let isDatabaseDown = false;
   let isAdopting = false;
   let redisFailures = 0;
+  /** The last claim found the queue paused (logged once per pause). */
+  let isPaused = false;
   let pollDelayMs = options.timings.pollMs;
   let seenUncertain = queue.uncertainRequests();
   /** Entries of our in-flight list that a task of ours owns, with counts. */
@@ -430,12 +432,22 @@ export function createWorker(options: WorkerOptions): Worker {
         );
         redisFailures = 0;
         if (claimed === null) {
+          if (!isPaused) {
+            isPaused = true;
+            log.warn(
+              "queue paused (batchctl pause); waiting for batchctl resume",
+            );
+          }
           events.emit("worker:idle", { worker: id, reason: "paused" });
           // A paused polling worker backs off too: a pause may last hours.
           await wake.wait(
             queue.isPolling ? nextPollDelay() : options.timings.pausedPollMs,
           );
           continue;
+        }
+        if (isPaused) {
+          isPaused = false;
+          log.info("queue resumed; fetching again");
         }
         if (claimed.length > 0) continue;
         if (options.drain && (await isDrained())) return;

@@ -560,12 +560,20 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
         "--now",
       ]);
       const json = await cli(["purge-cache", cacheKey(1), "--now", "--json"]);
+      await command("SET", cacheKey(1), "x");
+      const twice = await cli([
+        "purge-cache",
+        cacheKey(1),
+        cacheKey(1),
+        "--now",
+      ]);
 
       expect(result).toMatchObject({
         code: 0,
         stdout: "deleted 1 of 2 keys; 1 did not exist\n",
       });
       expect(JSON.parse(json.stdout)).toEqual({ claves: 1, borradas: 0 });
+      expect(twice.stdout).toBe("deleted 1 of 1 key\n");
       expect(await command("EXISTS", cacheKey(1))).toBe(0);
     });
 
@@ -581,8 +589,10 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
   });
 
   describe("pause and resume", () => {
-    it("stops a running worker from fetching until resumed", async () => {
-      ctx.start(["work", "--no-task-log"]);
+    it("stops a running worker from fetching until resumed, and it says so", async () => {
+      const worker = ctx.start(["work", "--no-task-log"]);
+      const logged = (text: string) =>
+        worker.lines.filter((line) => line.includes(text)).length;
       await waitFor(
         async () =>
           (await command<string[]>("SMEMBERS", keys().workers)).length > 0,
@@ -599,6 +609,7 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
       // Longer than the worker's blocking fetch (1 s) and paused poll (1 s).
       await new Promise((resolve) => setTimeout(resolve, 3000));
       expect((await locate(ctx, [id])).get(id)).toEqual(["procesar"]);
+      expect(logged("queue paused")).toBe(1);
 
       const resumed = await cli(["resume", "--json"]);
       expect(JSON.parse(resumed.stdout)).toEqual({ was_paused: true });
@@ -607,6 +618,7 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
         15_000,
         "task processed after resume",
       );
+      expect(logged("queue resumed")).toBe(1);
       const notPaused = await cli(["resume"]);
       expect(notPaused.stdout).toContain("was not paused");
     });
