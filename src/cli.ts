@@ -117,32 +117,55 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
-let isStdoutClosed = false;
+/** The first failure writing stdout: its reader left, or the write failed. */
+let stdoutFailure: NodeJS.ErrnoException | undefined;
 
 /**
- * The reader of stdout went away (`batchctl ls | head -1`). Handled once:
- * the stream is destroyed so later writes fail quietly instead of raising
- * EPIPE again. A command that stops on a signal (the worker, `stats
- * --watch`) is asked to stop as on SIGTERM, so it finishes its tasks; any
- * other has printed what matters and exits with its status so far.
+ * stdout failed: its reader went away (`batchctl ls | head -1`, EPIPE) or a
+ * write did not go through (a full disk, ENOSPC). Handled once: the stream
+ * is destroyed so later writes fail quietly. A command that stops on a
+ * signal (the worker, `stats --watch`) is asked to stop as on SIGTERM, so
+ * the worker finishes its tasks and returns the rest; any other exits.
  */
-function handleClosedStdout(error: NodeJS.ErrnoException): void {
-  if (isStdoutClosed) return;
-  if (error.code !== "EPIPE") throw error;
-  isStdoutClosed = true;
+function handleStdoutFailure(error: NodeJS.ErrnoException): void {
+  if (stdoutFailure) return;
+  stdoutFailure = error;
   process.stdout.destroy();
+  if (error.code !== "EPIPE") {
+    const reason = printable(error.message);
+    process.stderr.write(`batchctl: cannot write the output: ${reason}\n`);
+  }
   if (process.listenerCount("SIGTERM") > 0) {
+    isStoppedByOutput = true;
     process.emit("SIGTERM", "SIGTERM");
     return;
   }
-  process.exit(process.exitCode ?? EXIT.ok);
+  process.exit(finalExitCode());
 }
 
-process.stdout.on("error", handleClosedStdout);
+/** A worker or `stats --watch` was stopped because stdout failed. */
+let isStoppedByOutput = false;
+
+/**
+ * The exit status. A reader that left early took what it wanted from a
+ * one-shot command (exit as usual, like `ls | head`); a long-running command
+ * it stopped, or output that was lost, is a failure that cron and systemd
+ * must see.
+ */
+function finalExitCode(): number {
+  const code = Number(process.exitCode ?? EXIT.ok);
+  if (!stdoutFailure || code !== EXIT.ok) return code;
+  const isLost = stdoutFailure.code !== "EPIPE" || isStoppedByOutput;
+  return isLost ? EXIT.failed : code;
+}
+
+process.stdout.on("error", handleStdoutFailure);
 // Nothing left to tell a reader of stderr that went away.
 process.stderr.on("error", () => {});
 
 await main();
 await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+// A failed write reports its error a tick later.
+await new Promise((resolve) => setImmediate(resolve));
 // Every connection is closed by now; exit even if a library left a handle.
-process.exit(process.exitCode ?? EXIT.ok);
+process.exit(finalExitCode());

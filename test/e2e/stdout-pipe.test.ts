@@ -1,12 +1,15 @@
 /**
  * stdout as a pipe: a slow reader still gets every line before batchctl
  * exits, and a reader that goes away (`| head -1`) ends the command quietly,
- * a worker after finishing its tasks.
+ * a worker after finishing its tasks (and with exit 1: its logs are gone).
+ * Output that cannot be written (a full disk) is an error, in one line.
  */
-import { writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { open, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CLI, exitOf } from "../helpers/cli.js";
 import { openE2e, type E2eContext } from "../helpers/e2e.js";
 import { pushRaw } from "../helpers/worker.js";
 
@@ -61,10 +64,62 @@ describe("batchctl writing to a pipe", () => {
       "KEYS",
       `${keys.prefix}:procesando:*`,
     );
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     expect(run.stderr()).toBe("");
     expect(done).toBeGreaterThan(0);
     expect(done + left).toBe(TASKS);
+    expect(inFlight).toEqual([]);
+  });
+
+  /** Runs batchctl with stdout on /dev/full; its exit code and stderr. */
+  async function toFullDisk(args: string[]) {
+    const full = await open("/dev/full", "w");
+    try {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: ctx.env(),
+        stdio: ["ignore", full.fd, "pipe"],
+      });
+      let stderr = "";
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk));
+      const code = await exitOf(child);
+      return { code, stderr };
+    } finally {
+      await full.close();
+    }
+  }
+
+  it("fails in one line when its output cannot be written", async () => {
+    await pushRaw(ctx.queue, TASK);
+
+    const results = [
+      await toFullDisk(["stats"]),
+      await toFullDisk(["ls", "procesar", "--json"]),
+    ];
+
+    expect(results).toEqual(
+      Array(2).fill({
+        code: 1,
+        stderr:
+          "batchctl: cannot write the output: ENOSPC: no space left on device, write\n",
+      }),
+    );
+  });
+
+  it("stops a worker that cannot write its logs, losing no task", async () => {
+    await pushRaw(ctx.queue, ...Array<string>(200).fill(TASK));
+
+    const { code, stderr } = await toFullDisk(["work", "--drain"]);
+
+    const { keys, transport } = ctx.queue;
+    const done = await transport.command<number>("LLEN", keys.processed);
+    const left = await transport.command<number>("LLEN", keys.pending);
+    const inFlight = await transport.command<string[]>(
+      "KEYS",
+      `${keys.prefix}:procesando:*`,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain("cannot write the output: ENOSPC");
+    expect(done + left).toBe(200);
     expect(inFlight).toEqual([]);
   });
 });
