@@ -17,7 +17,9 @@ import {
   type Task,
 } from "../common/task.js";
 import {
+  createKeys,
   enqueueTasks,
+  taskKeyIssue,
   waitForRecord,
   watchForRecord,
   type QueueContext,
@@ -48,8 +50,14 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The tasks the flags describe, validated. Throws UsageError. */
-async function collectTasks(argv: EnqueueArgs): Promise<Task[]> {
+/**
+ * The tasks the flags describe, validated, and passed through `check` (a
+ * reason refuses the task). Throws UsageError.
+ */
+async function collectTasks(
+  argv: EnqueueArgs,
+  check: (task: Task) => string | undefined,
+): Promise<Task[]> {
   if (argv.file !== undefined) {
     const isStdin = argv.file === "-";
     const source = isStdin ? "stdin" : argv.file;
@@ -57,16 +65,19 @@ async function collectTasks(argv: EnqueueArgs): Promise<Task[]> {
     const text = await reading.catch((error: Error) => {
       throw new UsageError(`--file: cannot read ${source}: ${error.message}`);
     });
-    return parseTaskLines(text, source);
+    return parseTaskLines(text, source, check);
   }
   try {
-    if (argv.json !== undefined) return [parseTask(argv.json)];
-    if (argv.tipo === undefined) {
+    let task: Task;
+    if (argv.json !== undefined) task = parseTask(argv.json);
+    else if (argv.tipo === undefined) {
       throw new UsageError(
         "say what to queue: a tipo with its fields, --json '{...}' or --file tasks.ndjson",
       );
-    }
-    return [validateTask(taskFromFlags(argv))];
+    } else task = validateTask(taskFromFlags(argv));
+    const issue = check(task);
+    if (issue !== undefined) throw new TaskValidationError([issue]);
+    return [task];
   } catch (error) {
     if (!(error instanceof TaskValidationError)) throw error;
     throw new UsageError(`invalid task: ${error.issues.join("; ")}`);
@@ -201,7 +212,8 @@ export const enqueueCommand: CommandModule<GlobalArgs, EnqueueArgs> = {
     }
     const dueAt = dueTime(argv);
     const timeout = timeoutMs(argv);
-    const tasks = await collectTasks(argv);
+    const keys = createKeys(config.prefix);
+    const tasks = await collectTasks(argv, (task) => taskKeyIssue(keys, task));
     if (argv.wait && tasks.length !== 1) {
       throw new UsageError(`--wait: waits for one task, not ${tasks.length}`);
     }

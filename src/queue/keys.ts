@@ -61,3 +61,15 @@ export function queueKeyIssue(
   if (at < 0) return undefined;
   return `claves.${at}: is a key of the queue itself (${keys.prefix}:...), not a cache key`;
 }
+
+/**
+ * `queueKeyIssue` for a task: the keys a `limpiar_cache` task would delete
+ * may not be the queue's own. Undefined for other tipos.
+ */
+export function taskKeyIssue(
+  keys: QueueKeys,
+  task: { tipo: string; claves?: string[] },
+): string | undefined {
+  if (task.tipo !== "limpiar_cache" || !task.claves) return undefined;
+  return queueKeyIssue(keys, task.claves);
+}

@@ -1,8 +1,13 @@
 /**
  * Operations shared by the CLI, the TUI and tests: enqueue, counts.
  */
-import { stampTask, validateTask, type Task } from "../common/task.js";
-import type { QueueKeys } from "./keys.js";
+import {
+  stampTask,
+  TaskValidationError,
+  validateTask,
+  type Task,
+} from "../common/task.js";
+import { taskKeyIssue, type QueueKeys } from "./keys.js";
 import { auditCommands, auditEntry } from "./audit.js";
 import type { Command, RedisTransport } from "./transport.js";
 
@@ -33,7 +38,8 @@ export interface EnqueueOptions {
  * `P:procesar` (or schedules them in `P:programadas` at `dueAt`) in one
  * transaction, so either all are queued or none. Queuing more than one
  * task (or any, with `audit`) appends an audit entry in that transaction.
- * Returns the stamped tasks. Throws TaskValidationError before pushing.
+ * Returns the stamped tasks. Throws TaskValidationError before pushing,
+ * also for a `limpiar_cache` of the queue's own keys.
  */
 export async function enqueueTasks(
   ctx: QueueContext,
@@ -41,6 +47,13 @@ export async function enqueueTasks(
   options: EnqueueOptions = {},
 ): Promise<Task[]> {
   const stamped = tasks.map((task) => stampTask(validateTask(task)));
+  // The worker would refuse these; refused here, nothing is queued.
+  for (const [index, task] of stamped.entries()) {
+    const issue = taskKeyIssue(ctx.keys, task);
+    if (issue === undefined) continue;
+    const which = stamped.length > 1 ? `task ${index + 1}: ` : "";
+    throw new TaskValidationError([`${which}${issue}`]);
+  }
   if (stamped.length === 0) return stamped;
 
   const values = stamped.map((task) => JSON.stringify(task));

@@ -172,10 +172,19 @@ describe("batchctl cli", () => {
         "ticket_id",
       ],
       ["an unknown tipo", ["borrar_todo"], "tipo"],
+      [
+        "a cache key of the queue itself",
+        ["limpiar_cache", "--claves", "x", "<prefix>:procesar"],
+        "claves.1: is a key of the queue itself",
+      ],
     ])(
       "exits 2 on %s, names the field in one line, pushes nothing",
       async (_, args, field) => {
-        const result = await cli(["enqueue", ...args]);
+        const prefix = ctx.queue.keys.prefix;
+        const result = await cli([
+          "enqueue",
+          ...args.map((arg) => arg.replace("<prefix>", prefix)),
+        ]);
 
         expect(result.code).toBe(2);
         expect(result.stdout).toBe("");

@@ -208,14 +208,20 @@ describe.each(CASES)("worker on %s over %s", (kind, transport) => {
 
   it("refuses to purge keys of the queue itself", async () => {
     await enqueue(queue, { tipo: "procesar_tickets_vencidos" });
-    const [id] = await enqueue(queue, {
-      tipo: "limpiar_cache",
-      claves: [queue.keys.processed],
-    });
+    // Pushed as another producer would: batchctl enqueue refuses it.
+    const id = "own-keys-1";
+    await pushRaw(
+      queue,
+      JSON.stringify({
+        id,
+        tipo: "limpiar_cache",
+        claves: [queue.keys.processed],
+      }),
+    );
 
     await drain(queue, backend.db, { concurrency: 1 });
 
-    expect((await byId(id!))?.error).toMatchObject({ clase: "validacion" });
+    expect((await byId(id))?.error).toMatchObject({ clase: "validacion" });
     expect(await readList(queue, queue.keys.processed)).toHaveLength(1);
   });
 
