@@ -7,7 +7,7 @@ import { createKeys } from "../../src/queue/index.js";
 import { createTcpTransport } from "../../src/queue/transports/tcp.js";
 import { createConnectionEvents } from "../../src/ui/index.js";
 import { createQueueSource } from "../../src/ui/queue-source.js";
-import { createTestQueue } from "../helpers/redis.js";
+import { createTestQueue, waitFor } from "../helpers/redis.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { failureRecord, pushFailures, renderTui } from "../helpers/ui.js";
 
@@ -55,4 +55,34 @@ describe("tui connection loss", () => {
       await proxy.close();
     }
   });
+
+  it.each([
+    ["lost", true],
+    ["never reached", false],
+  ])(
+    "quits at once while Redis is %s (no QUIT waiting for it)",
+    async (_, wasUp) => {
+      const proxy = await startTcpProxy({ host: "127.0.0.1", port: 6379 });
+      let isLost = false;
+      const transport = createTcpTransport({
+        url: `redis://127.0.0.1:${proxy.port}`,
+        persistent: true,
+        onLost: () => (isLost = true),
+      });
+      try {
+        if (wasUp) await transport.command("PING");
+        await proxy.cut();
+        await waitFor(async () => isLost, 10_000, "the connection lost");
+
+        // A refresh still waiting for Redis, as the TUI leaves one.
+        void transport.command("PING").catch(() => undefined);
+        const closing = transport.close().then(() => "closed");
+        const timeout = new Promise((r) => setTimeout(() => r("hung"), 3000));
+
+        expect(await Promise.race([closing, timeout])).toBe("closed");
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 });

@@ -209,6 +209,9 @@ export function createIoredisTransport(
       if (isClosed) return;
       isClosed = true;
       blocking?.disconnect();
+      // QUIT waits for a reconnection that may never come (a persistent
+      // client queues commands while Redis is away): no connection, no QUIT.
+      if (client.status !== "ready") return client.disconnect();
       await client.quit().catch(() => client.disconnect());
     },
   };
