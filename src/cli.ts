@@ -22,7 +22,7 @@ import { retryCommand } from "./commands/retry.js";
 import { VERSION } from "./commands/version.js";
 import { tuiCommand } from "./commands/tui.js";
 import { workCommand } from "./commands/work.js";
-import { BatchError, EXIT, toError } from "./common/errors.js";
+import { BatchError, EXIT, toError, UsageError } from "./common/errors.js";
 import { printable } from "./common/printable.js";
 import {
   guardStream,
@@ -58,6 +58,28 @@ function guardOutput(isDebug: boolean): void {
   process.on("unhandledRejection", crash);
 }
 
+/** What yargs tells a middleware of the options declared (untyped there). */
+interface OptionsOf {
+  getOptions(): { array: string[]; key: Record<string, unknown> };
+}
+
+/**
+ * A flag that takes one value, given twice (`--for 1m --for 2m`), is bad
+ * usage: yargs would hand the command an array where it expects a value.
+ */
+function refuseRepeatedFlags(
+  argv: Record<string, unknown>,
+  instance: OptionsOf,
+): void {
+  const options = instance.getOptions();
+  const lists = new Set(options.array);
+  for (const [name, value] of Object.entries(argv)) {
+    if (!Array.isArray(value) || name === "_" || lists.has(name)) continue;
+    if (!Object.hasOwn(options.key, name) || /[A-Z]/.test(name)) continue;
+    throw new UsageError(`--${name}: given more than once; give it once`);
+  }
+}
+
 async function main(): Promise<void> {
   const argv = hideBin(process.argv);
   const isDebug =
@@ -83,6 +105,8 @@ async function main(): Promise<void> {
     .command(tuiCommand)
     .completion("completion", "print a bash/zsh completion script")
     .demandCommand(1, "say which command to run (see batchctl --help)")
+    // yargs passes itself as a second argument, which its types omit.
+    .middleware(refuseRepeatedFlags as unknown as () => void, true)
     .strict()
     .recommendCommands()
     .version(VERSION)

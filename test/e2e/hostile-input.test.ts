@@ -137,7 +137,7 @@ describe("text from the queue on a terminal", () => {
   );
 });
 
-describe("flags a timer or Redis could not take", () => {
+describe("flags a timer or Redis could not take, or given twice", () => {
   it.each([
     [["work", "--task-timeout", "3000000"], "--task-timeout: must be from"],
     [["work", "--shutdown-timeout", "3000000"], "--shutdown-timeout: must be"],
@@ -145,6 +145,23 @@ describe("flags a timer or Redis could not take", () => {
     [["work", "--keep-processed", "1.5"], "--keep-processed: must be a whole"],
     [["stats", "--watch", "--interval", "30d"], "--interval: "],
     [["tui", "--refresh", "10000000000"], "--refresh: must be from"],
+    [["pause", "--for", "1m", "--for", "2m"], "--for: given more than once"],
+    [
+      ["check", "--max-oldest", "1s", "--max-oldest", "2s"],
+      "--max-oldest: given more than once",
+    ],
+    [
+      ["delete", "x", "--from", "procesar", "--from", "fallidas"],
+      "--from: given more than once",
+    ],
+    [
+      ["ls", "procesar", "--tipo", "a", "--tipo", "b"],
+      "--tipo: given more than once",
+    ],
+    [
+      ["enqueue", "--json", "{}", "--json", "{}"],
+      "--json: given more than once",
+    ],
   ])("refuses %j in one line, exit 2", async (args, message) => {
     const result = await runCli(args, ctx.env());
 
