@@ -25,7 +25,7 @@ import {
   type QueueContext,
 } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
-import { print } from "./format.js";
+import { print, warn } from "./format.js";
 
 interface EnqueueArgs extends GlobalArgs {
   tipo?: string;
@@ -43,6 +43,9 @@ interface EnqueueArgs extends GlobalArgs {
 /** An ISO time with a zone: `--at` is never read as local time. */
 const ISO_WITH_ZONE =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Furthest `--at` accepted (10 years): beyond it, a typo. */
+const MAX_AT_AHEAD_MS = 10 * 366 * 86_400_000;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -98,11 +101,22 @@ function dueTime(argv: EnqueueArgs): number | undefined {
     return Date.now() + requireDuration(argv.in, "--in");
   if (argv.at === undefined) return undefined;
   const at = Date.parse(argv.at);
+  const shown = JSON.stringify(argv.at);
   if (!ISO_WITH_ZONE.test(argv.at) || Number.isNaN(at)) {
     throw new UsageError(
-      `--at: ${JSON.stringify(argv.at)} is not an ISO time with a zone: 2026-12-04T08:00:00Z`,
+      `--at: ${shown} is not an ISO time with a zone: 2026-12-04T08:00:00Z`,
     );
   }
+  // Date.parse rolls 2026-02-30 over to March 2.
+  const [year, month, day] = argv.at.slice(0, 10).split("-").map(Number);
+  const calendar = new Date(Date.UTC(year!, month! - 1, day!));
+  if (calendar.getUTCMonth() !== month! - 1 || calendar.getUTCDate() !== day) {
+    throw new UsageError(`--at: ${shown} is not a real calendar date`);
+  }
+  if (at > Date.now() + MAX_AT_AHEAD_MS) {
+    throw new UsageError(`--at: ${shown} is more than 10 years ahead`);
+  }
+  if (at < Date.now()) warn(`--at ${argv.at} has passed: the task is due now`);
   return at;
 }
 

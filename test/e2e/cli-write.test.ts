@@ -185,6 +185,14 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
 
     it.each([
       [["procesar_tickets_vencidos", "--at", "2030-01-02 03:04"], "--at"],
+      [
+        ["procesar_tickets_vencidos", "--at", "2030-02-30T00:00:00Z"],
+        "not a real calendar date",
+      ],
+      [
+        ["procesar_tickets_vencidos", "--at", "9999-12-31T23:59:59Z"],
+        "more than 10 years ahead",
+      ],
       [["procesar_tickets_vencidos", "--in", "soon"], "--in"],
       [
         [
