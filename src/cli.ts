@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     .command(doctorCommand)
     .command(tuiCommand)
     .completion("completion", "print a bash/zsh completion script")
-    .demandCommand(1, "say which command to run (see batchctl --help)")
+    .demandCommand(1, "say which command to run")
     // yargs passes itself as a second argument, which its types omit.
     .middleware(refuseRepeatedFlags as unknown as () => void, true)
     .strict()
