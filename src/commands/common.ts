@@ -9,7 +9,13 @@ import {
   type Config,
   type ConfigFlags,
 } from "../common/config.js";
-import { connectQueue, type QueueContext } from "../queue/index.js";
+import { UsageError } from "../common/errors.js";
+import {
+  connectQueue,
+  expandIdPrefixes,
+  type ListName,
+  type QueueContext,
+} from "../queue/index.js";
 
 /** The global options, as yargs parses them. */
 export interface GlobalArgs extends ConfigFlags {
@@ -83,4 +89,25 @@ export async function withQueue<T>(
   } finally {
     await queue.transport.close();
   }
+}
+
+/**
+ * `expandIdPrefixes` for a command: short ids as `ls` prints them become
+ * the whole ids found in `lists`; one that starts several ids is bad usage.
+ */
+export async function expandIds(
+  queue: QueueContext,
+  ids: string[],
+  lists: readonly ListName[],
+): Promise<string[]> {
+  const expanded = await expandIdPrefixes(queue, ids, lists);
+  const [first] = expanded.ambiguous;
+  if (first) {
+    const [id, matches] = first;
+    const some = matches.slice(0, 3).join(", ");
+    throw new UsageError(
+      `id ${id} starts ${matches.length} ids (${some}${matches.length > 3 ? ", ..." : ""}); give more characters`,
+    );
+  }
+  return expanded.ids;
 }

@@ -3,14 +3,19 @@
  */
 import type { Argv, CommandModule } from "yargs";
 import { BatchError, UsageError } from "../common/errors.js";
-import { ADMIN_LISTS, deleteRecords, failureGroupIds } from "../queue/index.js";
-import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import {
+  ADMIN_LISTS,
+  deleteRecords,
+  failureGroupIds,
+  type AdminList,
+} from "../queue/index.js";
+import { expandIds, readConfig, withQueue, type GlobalArgs } from "./common.js";
 import { counted, print } from "./format.js";
 
 interface DeleteArgs extends GlobalArgs {
   ids?: string[];
   group?: number;
-  from?: string;
+  from?: AdminList;
   json: boolean;
 }
 
@@ -58,7 +63,11 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs> = {
     const result = await withQueue(config, async (queue) => {
       const ids =
         argv.group === undefined
-          ? (argv.ids ?? []).map(String)
+          ? await expandIds(
+              queue,
+              (argv.ids ?? []).map(String),
+              from ? [from] : ADMIN_LISTS,
+            )
           : await failureGroupIds(queue, argv.group);
       const selection =
         argv.group === undefined ? undefined : `--group ${argv.group}`;

@@ -10,7 +10,9 @@ import {
   type RetryResult,
   type RetrySkip,
 } from "../queue/index.js";
-import { readConfig, withQueue, type GlobalArgs } from "./common.js";
+import { expandIds, readConfig, withQueue, type GlobalArgs } from "./common.js";
+
+const FAILED = ["fallidas"] as const;
 import { counted, print } from "./format.js";
 
 interface RetryArgs extends GlobalArgs {
@@ -100,7 +102,7 @@ export const retryCommand: CommandModule<GlobalArgs, RetryArgs> = {
       retryFailed(queue, {
         ids:
           argv.group === undefined
-            ? argv.id?.map(String)
+            ? argv.id && (await expandIds(queue, argv.id.map(String), FAILED))
             : await failureGroupIds(queue, argv.group),
         tipo: argv.tipo,
         all: argv.all,

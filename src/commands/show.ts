@@ -4,7 +4,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { NotFoundError, UsageError } from "../common/errors.js";
 import { TASK_ID_PATTERN } from "../common/task.js";
-import { findTask, type ListEntry } from "../queue/index.js";
+import { findTask, MIN_ID_PREFIX, type ListEntry } from "../queue/index.js";
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
 import { print, relative } from "./format.js";
 
@@ -15,8 +15,6 @@ interface ShowArgs extends GlobalArgs {
 
 /** Fields holding ISO times, shown with their age. */
 const TIME_FIELDS = new Set(["encolada_en", "iniciada_en", "terminada_en"]);
-/** Ids shorter than this must match exactly (a prefix would match too much). */
-const MIN_PREFIX = 4;
 
 export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
   command: "show <id>",
@@ -47,7 +45,7 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
     const config = readConfig(argv);
 
     const found = await withQueue(config, (queue) =>
-      findTask(queue, id, { allowPrefix: id.length >= MIN_PREFIX }),
+      findTask(queue, id, { allowPrefix: id.length >= MIN_ID_PREFIX }),
     );
 
     if (found.ids.length === 0) {

@@ -313,6 +313,51 @@ export async function findTask(
   return { ids, places };
 }
 
+/** Ids shorter than this are never taken as a prefix (they match too much). */
+export const MIN_ID_PREFIX = 4;
+/** Past this many ids, `expandIdPrefixes` looks for none (each costs a scan). */
+const MAX_PREFIXES_EXPANDED = 100;
+const FULL_UUID =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What `expandIdPrefixes` made of the ids. */
+export interface ExpandedIds {
+  /** The ids, each short one replaced by the one id it starts. */
+  ids: string[];
+  /** Short ids that start more than one id in the lists: [given, matches]. */
+  ambiguous: [string, string[]][];
+}
+
+/**
+ * The short ids `ls` prints, as `show` takes them, for commands that act
+ * on ids: an id that is no whole UUID and that no entry of `lists` has is
+ * replaced by the one id in `lists` that starts with it. A full UUID, an id
+ * with an exact match, or one that starts no id is kept as given.
+ */
+export async function expandIdPrefixes(
+  ctx: QueueContext,
+  ids: string[],
+  lists: readonly ListName[],
+): Promise<ExpandedIds> {
+  const result: ExpandedIds = { ids: [...ids], ambiguous: [] };
+  if (ids.length > MAX_PREFIXES_EXPANDED) return result;
+  for (const [index, id] of ids.entries()) {
+    if (FULL_UUID.test(id) || id.length < MIN_ID_PREFIX) continue;
+    const found = await findTask(ctx, id);
+    const matches = [
+      ...new Set(
+        found.places
+          .filter((entry) => lists.includes(entry.list))
+          .map((entry) => entry.id as string),
+      ),
+    ];
+    if (matches.includes(id) || matches.length === 0) continue;
+    if (matches.length === 1) result.ids[index] = matches[0]!;
+    else result.ambiguous.push([id, matches]);
+  }
+  return result;
+}
+
 /** Runs the search script on every list, in the order tasks move. */
 async function searchAll(
   ctx: QueueContext,

@@ -327,6 +327,35 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
       expect(await failedIds()).toEqual([other]);
     });
 
+    it("takes the short ids ls prints, and refuses one that starts several", async () => {
+      const [id, other] = await seedFailures(
+        { tipo: "procesar_tickets_vencidos" },
+        { tipo: "procesar_tickets_vencidos" },
+      );
+      for (const twin of ["twin-1", "twin-2"]) {
+        const record = {
+          id: twin,
+          tipo: "x",
+          intentos: 1,
+          tarea: { id: twin },
+        };
+        await command("RPUSH", keys().failed, JSON.stringify(record));
+      }
+
+      const retried = await cli(["retry", "--id", id!.slice(0, 8)]);
+      const deleted = await cli(["delete", other!.slice(0, 8)]);
+      const ambiguous = await cli(["retry", "--id", "twin"]);
+
+      expect(retried.stdout).toBe("moved 1 failed task back to procesar\n");
+      expect((await pending()).map((task) => task.id)).toEqual([id]);
+      expect(deleted.stdout).toBe("deleted 1 entry (fallidas: 1)\n");
+      expect(ambiguous.code).toBe(2);
+      expect(ambiguous.stderr).toBe(
+        "batchctl: id twin starts 2 ids (twin-1, twin-2); give more characters\n",
+      );
+      expect((await failedIds()).sort()).toEqual(["twin-1", "twin-2"]);
+    });
+
     it("retries a tipo up to --limit, and --all --dry-run changes nothing", async () => {
       await seedFailures(
         { tipo: "generar_reporte", fecha: "2024-01-15" },
