@@ -171,20 +171,26 @@ function fieldName(key: PropertyKey): string {
   return printable(JSON.stringify(cut));
 }
 
+const dedupe = (lines: string[]) => [...new Set(lines)];
+
 /** `claves.3: must not be empty`, one line per problem, at most MAX_ISSUES. */
 function formatIssues(error: z.ZodError): string[] {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.length
-      ? issue.path.map(fieldName).join(".")
-      : "task";
-    if (issue.code !== "unrecognized_keys") return `${path}: ${issue.message}`;
+  // One line per distinct problem: 1e308 fails both .int() and .max().
+  const lines = dedupe(
+    error.issues.map((issue) => {
+      const path = issue.path.length
+        ? issue.path.map(fieldName).join(".")
+        : "task";
+      if (issue.code !== "unrecognized_keys")
+        return `${path}: ${issue.message}`;
 
-    const [first, ...others] = issue.keys.map(fieldName);
-    if (others.length === 0) return `${first}: unknown field`;
-    const shown = others.slice(0, MAX_ISSUES - 1).join(", ");
-    const more = others.length > MAX_ISSUES - 1 ? ", ..." : "";
-    return `${first}: unknown field (and ${others.length} more: ${shown}${more})`;
-  });
+      const [first, ...others] = issue.keys.map(fieldName);
+      if (others.length === 0) return `${first}: unknown field`;
+      const shown = others.slice(0, MAX_ISSUES - 1).join(", ");
+      const more = others.length > MAX_ISSUES - 1 ? ", ..." : "";
+      return `${first}: unknown field (and ${others.length} more: ${shown}${more})`;
+    }),
+  );
   if (lines.length <= MAX_ISSUES) return lines;
   const hidden = lines.length - MAX_ISSUES;
   return [...lines.slice(0, MAX_ISSUES), `task: ${hidden} more problems`];

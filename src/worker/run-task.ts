@@ -50,6 +50,9 @@ interface Decoded {
   error?: TaskError;
 }
 
+/** Largest `intentos` a task may carry (the schema's bound). */
+const MAX_ATTEMPTS_FIELD = 1000;
+
 function decode(raw: string): Decoded {
   const fallback = { id: randomUUID(), tipo: null, previousAttempts: 0 };
   let value: unknown;
@@ -67,8 +70,12 @@ function decode(raw: string): Decoded {
     value,
     id: typeof id === "string" && TASK_ID_PATTERN.test(id) ? id : fallback.id,
     tipo: typeof tipo === "string" ? tipo.slice(0, 100) : null,
+    // Only a count the schema accepts (0..1000): 1e308 is no attempt count.
     previousAttempts:
-      typeof intentos === "number" && Number.isInteger(intentos) && intentos > 0
+      typeof intentos === "number" &&
+      Number.isInteger(intentos) &&
+      intentos > 0 &&
+      intentos <= MAX_ATTEMPTS_FIELD
         ? intentos
         : 0,
     encoladaEn: typeof encoladaEn === "string" ? encoladaEn.slice(0, 40) : null,

@@ -251,6 +251,11 @@ const envelope: BadTask[] = [
     "intentos",
   ],
   [
+    "intentos huge",
+    json({ tipo: "procesar_tickets_vencidos", intentos: 1e308 }),
+    "intentos",
+  ],
+  [
     "intentos a fraction",
     json({ tipo: "procesar_tickets_vencidos", intentos: 1.5 }),
     "intentos",

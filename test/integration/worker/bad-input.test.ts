@@ -143,6 +143,13 @@ describe("the bad-input corpus", () => {
     for (const [i, record] of failed.entries()) {
       workerMessages.set(BAD_TASKS[i]!.name, String(record.error?.mensaje));
     }
+    // A count no task could have is not taken as its attempts so far, and
+    // a value failing two rules is said once.
+    const huge = failed[BAD_TASKS.findIndex((b) => b.name === "intentos huge")];
+    expect([huge?.intentos, huge?.error?.mensaje]).toEqual([
+      1,
+      "intentos: must be a whole number from 0 to 1000",
+    ]);
     // A record stays small whatever the producer sent: past the limit it
     // keeps the cut text instead of the task.
     const bulky = failed
