@@ -104,9 +104,10 @@ export async function expandIds(
   const [first] = expanded.ambiguous;
   if (first) {
     const [id, matches] = first;
-    const some = matches.slice(0, 3).join(", ");
+    const more = matches.length > 3 ? ", ..." : "";
+    const some = `${matches.slice(0, 3).join(", ")}${more}`;
     throw new UsageError(
-      `id ${id} starts ${matches.length} ids (${some}${matches.length > 3 ? ", ..." : ""}); give more characters`,
+      `id ${id} starts ${matches.length} ids (${some}); give more characters`,
     );
   }
   return expanded.ids;
