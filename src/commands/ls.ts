@@ -15,6 +15,7 @@ import {
 import { readConfig, withQueue, type GlobalArgs } from "./common.js";
 import {
   count,
+  counted,
   firstLine,
   print,
   relative,
@@ -330,9 +331,7 @@ function printGroups(result: FailureGroups, argv: LsArgs): void {
     g.mensaje,
   ]);
   print(renderTable(columns, rows, terminalWidth()));
-  const groups = count(result.groups.length);
-  const failures = count(result.scanned);
-  print(
-    `${groups} groups of ${failures} failures; batchctl show <sample> for one`,
-  );
+  const groups = counted(result.groups.length, "group");
+  const failures = counted(result.scanned, "failure");
+  print(`${groups} of ${failures}; batchctl show <sample> for one`);
 }

@@ -23,10 +23,12 @@ export function GroupsView({
   if (!result) return <Text dimColor> grouping failures…</Text>;
   const body = Math.max(1, height - 2);
   const top = Math.max(0, cursor - body + 1);
+  const plural = (n: number, word: string) =>
+    `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
   const of =
     result.scanned < result.total
-      ? `newest ${formatCount(result.scanned)} of ${formatCount(result.total)} failures`
-      : `${formatCount(result.total)} failures`;
+      ? `newest ${formatCount(result.scanned)} of ${plural(result.total, "failure")}`
+      : plural(result.total, "failure");
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -34,7 +36,7 @@ export function GroupsView({
         <Text bold>Failure groups</Text>
         <Text dimColor>
           {" "}
-          · {result.groups.length} groups in {of}
+          · {plural(result.groups.length, "group")} in {of}
         </Text>
       </Text>
       <Text dimColor wrap="truncate">
