@@ -10,6 +10,7 @@ import {
   type ConfigFlags,
 } from "../common/config.js";
 import { UsageError } from "../common/errors.js";
+import { TASK_ID_PATTERN } from "../common/task.js";
 import {
   connectQueue,
   expandIdPrefixes,
@@ -93,13 +94,18 @@ export async function withQueue<T>(
 
 /**
  * `expandIdPrefixes` for a command: short ids as `ls` prints them become
- * the whole ids found in `lists`; one that starts several ids is bad usage.
+ * the whole ids found in `lists`; one that starts several ids, or that is
+ * no id at all, is bad usage.
  */
 export async function expandIds(
   queue: QueueContext,
   ids: string[],
   lists: readonly ListName[],
 ): Promise<string[]> {
+  const bad = ids.find((id) => !TASK_ID_PATTERN.test(id));
+  if (bad !== undefined) {
+    throw new UsageError(`id: "${bad.slice(0, 40)}" is not a task id`);
+  }
   const expanded = await expandIdPrefixes(queue, ids, lists);
   const [first] = expanded.ambiguous;
   if (first) {

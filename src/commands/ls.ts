@@ -54,6 +54,9 @@ function checkArgs(argv: LsArgs): void {
   if (argv.group && argv.tipo !== undefined) {
     throw new UsageError("--group: cannot be combined with --tipo");
   }
+  if (argv.tipo === "") {
+    throw new UsageError("--tipo: must name a tipo (or invalida)");
+  }
 }
 
 export const lsCommand: CommandModule<GlobalArgs, LsArgs> = {

@@ -162,6 +162,9 @@ describe("flags a timer or Redis could not take, or given twice", () => {
       ["enqueue", "--json", "{}", "--json", "{}"],
       "--json: given more than once",
     ],
+    [["delete", ""], 'id: "" is not a task id'],
+    [["retry", "--id", "a b"], 'id: "a b" is not a task id'],
+    [["ls", "procesar", "--tipo", ""], "--tipo: must name a tipo"],
   ])("refuses %j in one line, exit 2", async (args, message) => {
     const result = await runCli(args, ctx.env());
 
