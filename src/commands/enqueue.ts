@@ -228,6 +228,9 @@ export const enqueueCommand: CommandModule<GlobalArgs, EnqueueArgs> = {
     const timeout = timeoutMs(argv);
     const keys = createKeys(config.prefix);
     const tasks = await collectTasks(argv, (task) => taskKeyIssue(keys, task));
+    if (!argv.wait && argv.timeout !== undefined) {
+      throw new UsageError("--timeout: only with --wait");
+    }
     if (argv.wait && tasks.length !== 1) {
       throw new UsageError(`--wait: waits for one task, not ${tasks.length}`);
     }

@@ -118,5 +118,12 @@ export const retryCommand: CommandModule<GlobalArgs, RetryArgs> = {
     if (result.notFound.length > 0) {
       throw new BatchError(`not in fallidas: ${result.notFound.join(" ")}`);
     }
+    // Named ids are a request for each: one left behind fails the command.
+    const skipped = Object.values(result.skipped).reduce((a, n) => a + n, 0);
+    if (argv.id && skipped > 0 && !argv.dryRun) {
+      throw new BatchError(
+        `${counted(skipped, "task")} named by --id not moved`,
+      );
+    }
   },
 };

@@ -209,6 +209,7 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
       [[], "say what to queue"],
       [["--file"], "file"],
       [["--file", "/nonexistent/x.ndjson"], "cannot read"],
+      [["procesar_tickets_vencidos", "--timeout", "5s"], "only with --wait"],
     ])("exits 2 for %j naming %s", async (args, text) => {
       const result = await cli(["enqueue", ...args]);
 
@@ -357,13 +358,16 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
     });
 
     it("retries a tipo up to --limit, and --all --dry-run changes nothing", async () => {
-      await seedFailures(
+      const seeded = await seedFailures(
         { tipo: "generar_reporte", fecha: "2024-01-15" },
         { tipo: "generar_reporte", fecha: "2024-01-16" },
         { tipo: "procesar_tickets_vencidos" },
         "not json",
       );
 
+      const named = await cli(["retry", "--id", seeded[3]!]);
+      expect(named.code).toBe(1);
+      expect(named.stderr).toBe("batchctl: 1 task named by --id not moved\n");
       const dry = await cli(["retry", "--all", "--dry-run", "--json"]);
       expect(dry.code).toBe(0);
       expect(JSON.parse(dry.stdout)).toEqual({
