@@ -57,19 +57,26 @@ describe("batchctl writing to a pipe", () => {
     run.child.stdout!.once("data", () => run.child.stdout!.destroy());
     const { code } = await run.exited;
 
-    const { keys, transport } = ctx.queue;
-    const done = await transport.command<number>("LLEN", keys.processed);
-    const left = await transport.command<number>("LLEN", keys.pending);
-    const inFlight = await transport.command<string[]>(
-      "KEYS",
-      `${keys.prefix}:procesando:*`,
-    );
+    const { done, left, inFlight } = await places();
     expect(code).toBe(1);
     expect(run.stderr()).toBe("");
     expect(done).toBeGreaterThan(0);
     expect(done + left).toBe(TASKS);
     expect(inFlight).toEqual([]);
   });
+
+  /** Tasks recorded, still queued, and the in-flight lists left. */
+  async function places() {
+    const { keys, transport } = ctx.queue;
+    return {
+      done: await transport.command<number>("LLEN", keys.processed),
+      left: await transport.command<number>("LLEN", keys.pending),
+      inFlight: await transport.command<string[]>(
+        "KEYS",
+        `${keys.prefix}:procesando:*`,
+      ),
+    };
+  }
 
   /** Runs batchctl with stdout on /dev/full; its exit code and stderr. */
   async function toFullDisk(args: string[]) {
@@ -110,13 +117,7 @@ describe("batchctl writing to a pipe", () => {
 
     const { code, stderr } = await toFullDisk(["work", "--drain"]);
 
-    const { keys, transport } = ctx.queue;
-    const done = await transport.command<number>("LLEN", keys.processed);
-    const left = await transport.command<number>("LLEN", keys.pending);
-    const inFlight = await transport.command<string[]>(
-      "KEYS",
-      `${keys.prefix}:procesando:*`,
-    );
+    const { done, left, inFlight } = await places();
     expect(code).toBe(1);
     expect(stderr).toContain("cannot write the output: ENOSPC");
     expect(done + left).toBe(200);
