@@ -317,8 +317,11 @@ export async function findTask(
 export const MIN_ID_PREFIX = 4;
 /** Past this many ids, `expandIdPrefixes` looks for none (each costs a scan). */
 const MAX_PREFIXES_EXPANDED = 100;
-const FULL_UUID =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * What may be the start of a UUID cut short (`ls` shows 8 characters of a
+ * UUID, other ids whole): only such an id costs a search.
+ */
+const UUID_START = /^[0-9a-f-]{4,35}$/i;
 
 /** What `expandIdPrefixes` made of the ids. */
 export interface ExpandedIds {
@@ -330,9 +333,10 @@ export interface ExpandedIds {
 
 /**
  * The short ids `ls` prints, as `show` takes them, for commands that act
- * on ids: an id that is no whole UUID and that no entry of `lists` has is
- * replaced by the one id in `lists` that starts with it. A full UUID, an id
- * with an exact match, or one that starts no id is kept as given.
+ * on ids: the start of a UUID (4 to 35 hex digits and dashes) that no entry
+ * of `lists` has as its id is replaced by the one id in `lists` that starts
+ * with it. Any other id, one with an exact match, or one that starts no id
+ * is kept as given.
  */
 export async function expandIdPrefixes(
   ctx: QueueContext,
@@ -342,7 +346,7 @@ export async function expandIdPrefixes(
   const result: ExpandedIds = { ids: [...ids], ambiguous: [] };
   if (ids.length > MAX_PREFIXES_EXPANDED) return result;
   for (const [index, id] of ids.entries()) {
-    if (FULL_UUID.test(id) || id.length < MIN_ID_PREFIX) continue;
+    if (!UUID_START.test(id)) continue;
     const found = await findTask(ctx, id);
     const matches = [
       ...new Set(

@@ -333,7 +333,7 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
         { tipo: "procesar_tickets_vencidos" },
         { tipo: "procesar_tickets_vencidos" },
       );
-      for (const twin of ["twin-1", "twin-2"]) {
+      for (const twin of ["abcd-1", "abcd-2"]) {
         const record = {
           id: twin,
           tipo: "x",
@@ -345,16 +345,16 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
 
       const retried = await cli(["retry", "--id", id!.slice(0, 8)]);
       const deleted = await cli(["delete", other!.slice(0, 8)]);
-      const ambiguous = await cli(["retry", "--id", "twin"]);
+      const ambiguous = await cli(["retry", "--id", "abcd"]);
 
       expect(retried.stdout).toBe("moved 1 failed task back to procesar\n");
       expect((await pending()).map((task) => task.id)).toEqual([id]);
       expect(deleted.stdout).toBe("deleted 1 entry (fallidas: 1)\n");
       expect(ambiguous.code).toBe(2);
       expect(ambiguous.stderr).toBe(
-        "batchctl: id twin starts 2 ids (twin-1, twin-2); give more characters\n",
+        "batchctl: id abcd starts 2 ids (abcd-1, abcd-2); give more characters\n",
       );
-      expect((await failedIds()).sort()).toEqual(["twin-1", "twin-2"]);
+      expect((await failedIds()).sort()).toEqual(["abcd-1", "abcd-2"]);
     });
 
     it("retries a tipo up to --limit, and --all --dry-run changes nothing", async () => {
