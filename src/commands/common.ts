@@ -14,6 +14,7 @@ import { TASK_ID_PATTERN } from "../common/task.js";
 import {
   connectQueue,
   expandIdPrefixes,
+  MAX_PREFIXES_EXPANDED,
   type ListName,
   type QueueContext,
 } from "../queue/index.js";
@@ -107,6 +108,11 @@ export async function expandIds(
     throw new UsageError(`id: "${bad.slice(0, 40)}" is not a task id`);
   }
   const expanded = await expandIdPrefixes(queue, ids, lists);
+  if (expanded.tooMany) {
+    throw new UsageError(
+      `ids: more than ${MAX_PREFIXES_EXPANDED} short ids; give whole ids (ls --json prints them)`,
+    );
+  }
   const [first] = expanded.ambiguous;
   if (first) {
     const [id, matches] = first;

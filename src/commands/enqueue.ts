@@ -44,8 +44,8 @@ interface EnqueueArgs extends GlobalArgs {
 const ISO_WITH_ZONE =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
-/** Furthest `--at` accepted (10 years): beyond it, a typo. */
-const MAX_AT_AHEAD_MS = 10 * 366 * 86_400_000;
+/** Furthest `--at` accepted (10 years of 365.25 days): beyond it, a typo. */
+const MAX_AT_AHEAD_MS = 3_652.5 * 86_400_000;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -224,13 +224,13 @@ export const enqueueCommand: CommandModule<GlobalArgs, EnqueueArgs> = {
     if (argv.tipo !== undefined && (argv.json ?? argv.file) !== undefined) {
       throw new UsageError("give either a tipo or --json/--file, not both");
     }
-    const dueAt = dueTime(argv);
-    const timeout = timeoutMs(argv);
-    const keys = createKeys(config.prefix);
-    const tasks = await collectTasks(argv, (task) => taskKeyIssue(keys, task));
     if (!argv.wait && argv.timeout !== undefined) {
       throw new UsageError("--timeout: only with --wait");
     }
+    const timeout = timeoutMs(argv);
+    const keys = createKeys(config.prefix);
+    const tasks = await collectTasks(argv, (task) => taskKeyIssue(keys, task));
+    const dueAt = dueTime(argv);
     if (argv.wait && tasks.length !== 1) {
       throw new UsageError(`--wait: waits for one task, not ${tasks.length}`);
     }

@@ -50,8 +50,7 @@ export const purgeCacheCommand: CommandModule<GlobalArgs, PurgeCacheArgs> = {
         const task = await queueCachePurge(queue, claves);
         return argv.json ? JSON.stringify({ id: task.id }) : task.id;
       }
-      // A key named twice is one key: else it would count as missing.
-      const result = await purgeCacheNow(queue, [...new Set(claves)]);
+      const result = await purgeCacheNow(queue, claves);
       if (argv.json) return JSON.stringify(result);
       const missing = result.claves - result.borradas;
       const note = missing > 0 ? `; ${missing} did not exist` : "";

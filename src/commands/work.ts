@@ -9,7 +9,12 @@ import { MAX_TIMER_MS } from "../common/duration.js";
 import { ConfigError, UsageError } from "../common/errors.js";
 import { createLogger } from "../common/logger.js";
 import { createDatabase } from "../db/index.js";
-import { connectQueue, createWorkerQueue } from "../queue/index.js";
+import {
+  connectQueue,
+  createKeys,
+  createWorkerQueue,
+  taskKeyIssue,
+} from "../queue/index.js";
 import {
   createWorker,
   DEFAULT_RETRY_POLICY,
@@ -189,6 +194,13 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const config = readConfig(argv);
     const ops = readOps(argv);
+    const queueKeys = createKeys(config.prefix);
+    for (const schedule of ops.schedules) {
+      const issue = taskKeyIssue(queueKeys, schedule.task as { tipo: string });
+      if (issue !== undefined) {
+        throw new UsageError(`${schedule.source}: ${schedule.name}: ${issue}`);
+      }
+    }
     if (config.production && !config.databaseUrl) {
       throw new ConfigError(
         "DATABASE_URL_BATCH: is required when NODE_ENV=production (PGlite is for development)",

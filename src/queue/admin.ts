@@ -246,16 +246,18 @@ export async function purgeCacheNow(
   claves: string[],
   options: { origin?: string } = {},
 ): Promise<CachePurge> {
-  checkCacheKeys(ctx.keys, claves);
+  // A key named twice is one key: else it would count as one that was missing.
+  const unique = [...new Set(claves)];
+  checkCacheKeys(ctx.keys, unique);
 
-  const borradas = await unlinkKeys(ctx.transport, claves);
+  const borradas = await unlinkKeys(ctx.transport, unique);
   await appendAudit(ctx, {
     command: "purge-cache",
     count: borradas,
-    detail: `now: ${listSome(claves)}`,
+    detail: `now: ${listSome(unique)}`,
     origin: options.origin,
   });
-  return { claves: claves.length, borradas };
+  return { claves: unique.length, borradas };
 }
 
 /**

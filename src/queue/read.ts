@@ -315,13 +315,14 @@ export async function findTask(
 
 /** Ids shorter than this are never taken as a prefix (they match too much). */
 export const MIN_ID_PREFIX = 4;
-/** Past this many ids, `expandIdPrefixes` looks for none (each costs a scan). */
-const MAX_PREFIXES_EXPANDED = 100;
+/** Past this many short ids, `expandIdPrefixes` looks for none (each costs a scan). */
+export const MAX_PREFIXES_EXPANDED = 100;
 /**
  * What may be the start of a UUID cut short (`ls` shows 8 characters of a
  * UUID, other ids whole): only such an id costs a search.
  */
 const UUID_START = /^[0-9a-f-]{4,35}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What `expandIdPrefixes` made of the ids. */
 export interface ExpandedIds {
@@ -329,22 +330,25 @@ export interface ExpandedIds {
   ids: string[];
   /** Short ids that start more than one id in the lists: [given, matches]. */
   ambiguous: [string, string[]][];
+  /** More short ids than are looked for (MAX_PREFIXES_EXPANDED): none was. */
+  tooMany: boolean;
 }
 
 /**
  * The short ids `ls` prints, as `show` takes them, for commands that act
  * on ids: the start of a UUID (4 to 35 hex digits and dashes) that no entry
- * of `lists` has as its id is replaced by the one id in `lists` that starts
- * with it. Any other id, one with an exact match, or one that starts no id
- * is kept as given.
+ * of `lists` has as its id is replaced by the one UUID in `lists` that
+ * starts with it. Any other id, one with an exact match, or one that starts
+ * no UUID is kept as given.
  */
 export async function expandIdPrefixes(
   ctx: QueueContext,
   ids: string[],
   lists: readonly ListName[],
 ): Promise<ExpandedIds> {
-  const result: ExpandedIds = { ids: [...ids], ambiguous: [] };
-  if (ids.length > MAX_PREFIXES_EXPANDED) return result;
+  const result: ExpandedIds = { ids: [...ids], ambiguous: [], tooMany: false };
+  const short = ids.filter((id) => UUID_START.test(id)).length;
+  if (short > MAX_PREFIXES_EXPANDED) return { ...result, tooMany: true };
   for (const [index, id] of ids.entries()) {
     if (!UUID_START.test(id)) continue;
     const found = await findTask(ctx, id);
@@ -352,7 +356,10 @@ export async function expandIdPrefixes(
       ...new Set(
         found.places
           .filter((entry) => lists.includes(entry.list))
-          .map((entry) => entry.id as string),
+          .map((entry) => entry.id as string)
+          // Only a UUID is shown cut short: `order-1` gone must not
+          // become `order-10`.
+          .filter((match) => match === id || UUID.test(match)),
       ),
     ];
     if (matches.includes(id) || matches.length === 0) continue;

@@ -333,7 +333,10 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
         { tipo: "procesar_tickets_vencidos" },
         { tipo: "procesar_tickets_vencidos" },
       );
-      for (const twin of ["abcd-1", "abcd-2"]) {
+      const twins = ["1", "2"].map(
+        (n) => `abcd1234-0000-4000-8000-00000000000${n}`,
+      );
+      for (const twin of [...twins, "order-10"]) {
         const record = {
           id: twin,
           tipo: "x",
@@ -345,16 +348,19 @@ describe.each(TRANSPORTS)("batchctl write commands over %s", (kind) => {
 
       const retried = await cli(["retry", "--id", id!.slice(0, 8)]);
       const deleted = await cli(["delete", other!.slice(0, 8)]);
-      const ambiguous = await cli(["retry", "--id", "abcd"]);
+      const ambiguous = await cli(["retry", "--id", "abcd1234"]);
+      // Only a UUID is shown cut short: a custom id is never a prefix.
+      const custom = await cli(["delete", "order-1"]);
 
       expect(retried.stdout).toBe("moved 1 failed task back to procesar\n");
       expect((await pending()).map((task) => task.id)).toEqual([id]);
       expect(deleted.stdout).toBe("deleted 1 entry (fallidas: 1)\n");
       expect(ambiguous.code).toBe(2);
       expect(ambiguous.stderr).toBe(
-        "batchctl: id abcd starts 2 ids (abcd-1, abcd-2); give more characters\n",
+        `batchctl: id abcd1234 starts 2 ids (${twins.join(", ")}); give more characters\n`,
       );
-      expect((await failedIds()).sort()).toEqual(["abcd-1", "abcd-2"]);
+      expect(custom.code).toBe(1);
+      expect((await failedIds()).sort()).toEqual([...twins, "order-10"]);
     });
 
     it("retries a tipo up to --limit, and --all --dry-run changes nothing", async () => {

@@ -163,6 +163,10 @@ describe("flags a timer or Redis could not take, or given twice", () => {
       "--json: given more than once",
     ],
     [["delete", ""], 'id: "" is not a task id'],
+    [
+      ["delete", ...Array.from({ length: 101 }, (_, i) => `abcd${i}`)],
+      "ids: more than 100 short ids",
+    ],
     [["retry", "--id", "a b"], 'id: "a b" is not a task id'],
     [["ls", "procesar", "--tipo", ""], "--tipo: must name a tipo"],
   ])("refuses %j in one line, exit 2", async (args, message) => {

@@ -125,4 +125,16 @@ describe("batchctl work --schedule on three workers", () => {
     );
     expect(result.stdout).toBe("");
   });
+
+  it("refuses a schedule that would purge the queue's own keys", async () => {
+    const own = `${ctx.queue.keys.prefix}:procesadas`;
+    const spec = `limpiar_cache {"claves":["${own}"]}=* * * * *`;
+
+    const result = await runCli(["work", "--schedule", spec], ctx.env());
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^batchctl: --schedule: limpiar_cache: claves\.0: is a key of the queue itself .*\n$/,
+    );
+  });
 });

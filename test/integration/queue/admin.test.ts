@@ -382,6 +382,14 @@ describe.each(TRANSPORTS)("operator actions over %s", (kind) => {
       expect(await auditCommands()).toEqual([["purge-cache", 2]]);
     });
 
+    it("counts a key named twice once", async () => {
+      await transport.command("SET", cacheKey("a"), "1");
+
+      const result = await purgeCacheNow(queue, [cacheKey("a"), cacheKey("a")]);
+
+      expect(result).toEqual({ claves: 1, borradas: 1 });
+    });
+
     it("refuses keys of the queue itself, now or queued", async () => {
       await enqueueTasks(queue, [{ tipo: "procesar_tickets_vencidos" }]);
 
