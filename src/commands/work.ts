@@ -123,7 +123,8 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
         type: "number",
         default: 8,
         describe:
-          "tasks run at once (pg pool size); while tasks are short, up to twice as many are claimed",
+          "tasks run at once (pg pool size); " +
+          "while tasks are short, up to twice as many are claimed",
       })
       .option("max-attempts", {
         type: "number",
