@@ -9,19 +9,18 @@
  * `stats --json`, `doctor` and the TUI's screens are scanned for each
  * secret, as given, percent-encoded and JSON-escaped.
  */
-import { execFile, execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRestServer, type RestServer } from "../fixtures/rest-server.js";
 import { openBackend, type TestBackend } from "../helpers/backends.js";
-import { CLI, runCli, type CliResult } from "../helpers/cli.js";
+import { runCli, type CliResult } from "../helpers/cli.js";
 import { startCli, type CliProcess } from "../helpers/e2e.js";
 import { TEST_BATCH_ROLE, testDatabaseName } from "../helpers/pg.js";
 import { uniquePrefix, waitFor } from "../helpers/redis.js";
+import { hasTmux, openTuiTerminal } from "../helpers/tmux.js";
 import {
   freePort,
   startPrivateRedis,
@@ -463,24 +462,18 @@ describe("secrets", () => {
       if (!hasTmux()) {
         throw new Error("tmux is missing: install it (bash .ci/run does)");
       }
-      const env = Object.entries({ ...tcpEnv(), PATH: process.env.PATH ?? "" })
-        .map(([name, value]) => `${name}='${value}'`)
-        .join(" ");
-      const command = `env -i ${env} TERM=xterm-256color ${process.execPath} ${CLI} tui --refresh 300; echo "EXITED $?"; sleep 30`;
-      await tmux(
-        "new-session",
-        "-d",
-        "-s",
-        SESSION,
-        "-x",
-        "120",
-        "-y",
-        "30",
-        command,
-      );
+      const connected = await openTuiTerminal({
+        name: "secrets",
+        env: tcpEnv(),
+        args: ["--refresh", "300"],
+        width: 120,
+        height: 30,
+        keyPauseMs: 400,
+      });
       try {
+        const { press } = connected;
         const look = async (what: string, check: (s: string) => boolean) => {
-          const text = await waitForScreen(check, what);
+          const text = await connected.waitForScreen(check, what);
           outputs.push({ what: `tui: ${what}`, text });
         };
         await look("header", (s) => s.includes("● connected"));
@@ -505,47 +498,31 @@ describe("secrets", () => {
         await press("q");
         await look("exit", (s) => s.includes("EXITED 0"));
       } finally {
-        await tmux("kill-server").catch(() => undefined);
+        await connected.close();
         if (!redis.isRunning) await redis.start();
       }
 
-      const wrong = Object.entries({
-        ...restEnv({ REDIS_REST_TOKEN: WRONG_TOKEN }),
-        PATH: process.env.PATH ?? "",
-      })
-        .map(([name, value]) => `${name}='${value}'`)
-        .join(" ");
-      const refused = `env -i ${wrong} TERM=xterm-256color ${process.execPath} ${CLI} tui; echo "EXITED $?"; sleep 30`;
-      // A server of its own: the first one may still be exiting, and a new
-      // session on its socket would reach a server that is going away.
-      const tmuxRest = tmuxOn(`${SOCKET}-rest`);
-      await tmuxRest(
-        "new-session",
-        "-d",
-        "-s",
-        SESSION,
-        "-x",
-        "160",
-        "-y",
-        "30",
-        refused,
-      );
+      const refused = await openTuiTerminal({
+        name: "secrets-rest",
+        env: restEnv({ REDIS_REST_TOKEN: WRONG_TOKEN }),
+        width: 160,
+        height: 30,
+        keyPauseMs: 400,
+      });
       try {
-        const text = await waitForScreen(
+        const text = await refused.waitForScreen(
           (s) => s.includes("refused the token"),
           "the refusal in the status line",
-          tmuxRest,
         );
         outputs.push({ what: "tui: refused token", text });
-        await pressOn(tmuxRest, "q");
-        const exit = await waitForScreen(
+        await refused.press("q");
+        const exit = await refused.waitForScreen(
           (s) => /EXITED \d/.test(s),
           "exit",
-          tmuxRest,
         );
         outputs.push({ what: "tui: exit after refusal", text: exit });
       } finally {
-        await tmuxRest("kill-server").catch(() => undefined);
+        await refused.close();
       }
 
       expect(leaks()).toEqual([]);
@@ -553,52 +530,3 @@ describe("secrets", () => {
     TEST_TIMEOUT_MS,
   );
 });
-
-const runFile = promisify(execFile);
-/** A private tmux server, so other sessions on the machine are untouched. */
-const SOCKET = `batchctl-secrets-${process.pid}`;
-const SESSION = "tui";
-const tmuxOn =
-  (socket: string) =>
-  (...args: string[]) =>
-    runFile("tmux", ["-L", socket, ...args]);
-const tmux = tmuxOn(SOCKET);
-type Tmux = typeof tmux;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function hasTmux(): boolean {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Presses tmux keys one by one, pausing so esc is not read as alt. */
-async function press(...keys: string[]) {
-  await pressOn(tmux, ...keys);
-}
-
-async function pressOn(on: Tmux, ...keys: string[]) {
-  for (const key of keys) {
-    await on("send-keys", "-t", SESSION, key);
-    await sleep(400);
-  }
-}
-
-async function waitForScreen(
-  check: (text: string) => boolean,
-  what: string,
-  on: Tmux = tmux,
-) {
-  let last = "";
-  const screen = async () =>
-    (await on("capture-pane", "-p", "-t", SESSION)).stdout;
-  try {
-    await waitFor(async () => check((last = await screen())), 20_000, what);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; screen:\n${last}`);
-  }
-  return last;
-}

@@ -3,58 +3,16 @@
  * terminal (tmux) against the real Redis with a running `batchctl work`;
  * keys are pressed with send-keys and the screen read with capture-pane.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, runCli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { openE2e, type E2eContext } from "../helpers/e2e.js";
 import { readRecords, waitFor } from "../helpers/redis.js";
+import { hasTmux, openTuiTerminal, type TuiTerminal } from "../helpers/tmux.js";
 import { failureRecord, pushFailures } from "../helpers/ui.js";
-
-const run = promisify(execFile);
-
-function hasTmux(): boolean {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A private tmux server, so other sessions on the machine are untouched. */
-const SOCKET = `batchctl-e2e-${process.pid}`;
-const SESSION = "tui";
-const tmux = (...args: string[]) => run("tmux", ["-L", SOCKET, ...args]);
-const screen = async () =>
-  (await tmux("capture-pane", "-p", "-t", SESSION)).stdout;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Presses tmux keys one by one, pausing so esc is not read as alt. */
-async function press(...keys: string[]) {
-  for (const key of keys) {
-    await tmux("send-keys", "-t", SESSION, key);
-    await sleep(150);
-  }
-}
-
-async function typeText(text: string) {
-  await tmux("send-keys", "-t", SESSION, "-l", text);
-  await sleep(150);
-}
-
-async function waitForScreen(check: (text: string) => boolean, what: string) {
-  let last = "";
-  try {
-    await waitFor(async () => check((last = await screen())), 20_000, what);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; screen:\n${last}`);
-  }
-  return last;
-}
 
 describe("batchctl tui in a terminal", () => {
   let ctx: E2eContext;
+  let terminal: TuiTerminal | undefined;
 
   beforeAll(async () => {
     if (!hasTmux()) {
@@ -66,7 +24,7 @@ describe("batchctl tui in a terminal", () => {
   });
 
   afterAll(async () => {
-    await tmux("kill-server").catch(() => undefined);
+    await terminal?.close();
     await ctx?.cleanup();
     await ctx?.close();
   });
@@ -104,21 +62,14 @@ describe("batchctl tui in a terminal", () => {
       "worker up",
     );
 
-    const env = Object.entries(ctx.env({ PATH: process.env.PATH ?? "" }))
-      .map(([name, value]) => `${name}='${value}'`)
-      .join(" ");
-    const command = `env -i ${env} TERM=xterm-256color ${process.execPath} ${CLI} tui --refresh 300; echo "EXITED $?"; sleep 30`;
-    await tmux(
-      "new-session",
-      "-d",
-      "-s",
-      SESSION,
-      "-x",
-      "100",
-      "-y",
-      "30",
-      command,
-    );
+    terminal = await openTuiTerminal({
+      name: "e2e",
+      env: ctx.env(),
+      args: ["--refresh", "300"],
+      width: 100,
+      height: 30,
+    });
+    const { press, waitForScreen } = terminal;
 
     let text = await waitForScreen(
       (s) => s.includes("● connected") && s.includes("1 live"),
@@ -168,7 +119,7 @@ describe("batchctl tui in a terminal", () => {
       "the enqueue form",
     );
     await press("Right", "Right", "Tab");
-    await typeText("2024-01-15");
+    await terminal.type("2024-01-15");
     await press("Enter");
     text = await waitForScreen(
       (s) => s.includes("queued generar_reporte"),
