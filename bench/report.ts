@@ -83,6 +83,12 @@ function targets(report: Report): Target[] {
       (v) => v < 10,
     ),
     check(
+      "  the same, direct pool prepared too (%)",
+      report.databaseBound?.overhead_vs_prepared_pct,
+      "< 10",
+      (v) => v < 10,
+    ),
+    check(
       "peak RSS large / small",
       report.rss?.ratio,
       "<= 1.2",
@@ -156,9 +162,13 @@ export function printReport(report: Report): void {
       `batchctl ${thousands(d.batchctl.tps)}/s (${d.batchctl.runs_tps.map(thousands).join(" ")}), ` +
         `direct pg pool ${thousands(d.direct.tps)}/s (${d.direct.runs_tps.map(thousands).join(" ")}): ` +
         `overhead ${d.overhead_pct}% (rounds ${d.overhead_pct_pairs.join(" ")})`,
+      `direct pool, prepared as batchctl does ${thousands(d.direct_prepared.tps)}/s ` +
+        `(${d.direct_prepared.runs_tps.map(thousands).join(" ")}): ` +
+        `overhead ${d.overhead_vs_prepared_pct}% (rounds ${d.overhead_vs_prepared_pct_pairs.join(" ")})`,
       `per task, CPU of the process (start included): batchctl ${d.batchctl.cpu_us_per_task} µs, ` +
-        `direct ${d.direct.cpu_us_per_task} µs; event loop busy: ` +
-        `batchctl ${d.batchctl.event_loop_busy}, direct ${d.direct.event_loop_busy}`,
+        `direct ${d.direct.cpu_us_per_task} µs, direct prepared ${d.direct_prepared.cpu_us_per_task} µs; ` +
+        `event loop busy: batchctl ${d.batchctl.event_loop_busy}, direct ${d.direct.event_loop_busy}, ` +
+        `direct prepared ${d.direct_prepared.event_loop_busy}`,
     );
   }
 

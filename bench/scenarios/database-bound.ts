@@ -2,7 +2,9 @@
  * Scenario 2, database-bound: `notificar_ticket_creado` tasks through
  * `batchctl work` against the same SQL called directly through a pg pool
  * of the same size, in pairs; the queue's overhead in percent of the
- * direct time. Every run starts with no notification recorded, so each
+ * direct time. batchctl prepares its calls (BATCH_PG_PREPARE=on), a plain
+ * pool.query does not: a third side, the direct pool with the same
+ * prepared statement, shows what is left of the overhead once both do. Every run starts with no notification recorded, so each
  * call inserts one (the same work in both). Both sides first run WARMUP
  * calls that are not timed (connections opened, code compiled): the
  * figure is the steady state of a worker that runs for hours.
@@ -42,9 +44,14 @@ export interface DatabaseBoundResult {
   concurrency: number;
   batchctl: Contender;
   direct: Contender;
+  /** The direct pool sending the call as a prepared statement. */
+  direct_prepared: Contender;
   /** batchctl's time over the direct time, minus 1, in percent. */
   overhead_pct: number;
   overhead_pct_pairs: number[];
+  /** The same against `direct_prepared`. */
+  overhead_vs_prepared_pct: number;
+  overhead_vs_prepared_pct_pairs: number[];
 }
 
 async function batchctlRun(
@@ -115,13 +122,12 @@ async function directRun(
   db: BenchDatabase,
   idsFile: string,
   concurrency: number,
+  isPrepared: boolean,
 ): Promise<Run> {
   await db.clearNotifications();
-  const child = startMeasured(
-    benchWorker("direct-db"),
-    [db.batchUrl, String(concurrency), idsFile, String(WARMUP)],
-    {},
-  );
+  const args = [db.batchUrl, String(concurrency), idsFile, String(WARMUP)];
+  if (isPrepared) args.push("prepared");
+  const child = startMeasured(benchWorker("direct-db"), args, {});
   const line = await child.waitForLine((l) => l.startsWith("{"));
   const { usage } = await child.exited;
   const { t0, t1, calls, failed } = JSON.parse(line) as Record<string, number>;
@@ -147,35 +153,41 @@ export async function runDatabaseBound(
   await writeFile(idsFile, ids.join("\n"));
   const batchctl: Run[] = [];
   const direct: Run[] = [];
+  const prepared: Run[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      const runBatchctl = async () =>
-        batchctl.push(await batchctlRun(redis, db, ids, concurrency));
-      const runDirect = async () =>
-        direct.push(await directRun(db, idsFile, concurrency));
-      if (round % 2 === 0) {
-        await runBatchctl();
-        await runDirect();
-      } else {
-        await runDirect();
-        await runBatchctl();
-      }
+      const sides = [
+        async () =>
+          batchctl.push(await batchctlRun(redis, db, ids, concurrency)),
+        async () =>
+          direct.push(await directRun(db, idsFile, concurrency, false)),
+        async () =>
+          prepared.push(await directRun(db, idsFile, concurrency, true)),
+      ];
+      // A B C, then C B A: no side always runs on the warmest machine.
+      if (round % 2 === 1) sides.reverse();
+      for (const side of sides) await side();
       progress(
         `database-bound round ${round + 1}/${rounds}: batchctl ` +
           `${thousands(batchctl.at(-1)?.tps ?? 0)}/s, ` +
-          `direct ${thousands(direct.at(-1)?.tps ?? 0)}/s`,
+          `direct ${thousands(direct.at(-1)?.tps ?? 0)}/s, ` +
+          `direct prepared ${thousands(prepared.at(-1)?.tps ?? 0)}/s`,
       );
     }
   } finally {
     await rm(idsFile, { force: true });
   }
-  const overheads = batchctl.map(
-    (run, i) => ((direct[i] as Run).tps / run.tps - 1) * 100,
-  );
+  const overheadsOver = (baseline: Run[]) =>
+    batchctl.map((run, i) => ((baseline[i] as Run).tps / run.tps - 1) * 100);
+  const overheads = overheadsOver(direct);
+  const overheadsPrepared = overheadsOver(prepared);
   const contender = (runs: Run[]): Contender => ({
     tps: round(median(runs.map((r) => r.tps)), 0),
     runs_tps: runs.map((r) => round(r.tps, 0)),
-    cpu_us_per_task: round(median(runs.map((r) => (r.cpu_s / (WARMUP + tasks)) * 1e6)), 0),
+    cpu_us_per_task: round(
+      median(runs.map((r) => (r.cpu_s / (WARMUP + tasks)) * 1e6)),
+      0,
+    ),
     event_loop_busy: round(median(runs.map((r) => r.elu))),
   });
   return {
@@ -183,7 +195,10 @@ export async function runDatabaseBound(
     concurrency,
     batchctl: contender(batchctl),
     direct: contender(direct),
+    direct_prepared: contender(prepared),
     overhead_pct: round(median(overheads), 1),
     overhead_pct_pairs: overheads.map((o) => round(o, 1)),
+    overhead_vs_prepared_pct: round(median(overheadsPrepared), 1),
+    overhead_vs_prepared_pct_pairs: overheadsPrepared.map((o) => round(o, 1)),
   };
 }

@@ -225,8 +225,10 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       dataDir: config.pgliteDir,
       poolSize: argv.concurrency,
       statementTimeoutMs: taskTimeoutMs,
+      prepareStatements: config.pgPrepare,
       onError: (err: Error) =>
         logger.warn({ err }, "database connection error"),
+      onNotice: (message) => logger.warn(message),
     });
     // A wrong URL, password or database name must stop the start, not fail
     // every task; later outages only pause the worker.

@@ -45,6 +45,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where the embedded database lives when `databaseUrl` is unset. */
   pgliteDir: string;
+  /** Functions are called as prepared statements (BATCH_PG_PREPARE). */
+  pgPrepare: boolean;
   /** Key prefix of the queue, e.g. `cola:batch`. */
   prefix: string;
   /** Database function called for each tipo. */
@@ -101,6 +103,20 @@ const prefixSchema = z
 const functionSchema = z
   .string()
   .regex(FUNCTION_NAME, "must be a function name such as schema.function");
+/** On/off words of a switch such as BATCH_PG_PREPARE. */
+const SWITCH_WORDS: Record<string, boolean> = {
+  on: true,
+  true: true,
+  "1": true,
+  off: false,
+  false: false,
+  "0": false,
+};
+const switchSchema = z
+  .string()
+  .transform((value) => SWITCH_WORDS[value.trim().toLowerCase()])
+  .refine((value) => value !== undefined, "must be on or off")
+  .transform((value) => value === true);
 const levelSchema = z.enum([
   "fatal",
   "error",
@@ -192,6 +208,11 @@ export function loadConfig(
         ? undefined
         : check(databaseUrlSchema, db.value, db.name),
     pgliteDir: env.BATCH_PGLITE_DIR || DEFAULT_PGLITE_DIR,
+    pgPrepare: check(
+      switchSchema,
+      env.BATCH_PG_PREPARE || "on",
+      "BATCH_PG_PREPARE",
+    ),
     prefix: check(prefixSchema, prefix.value ?? DEFAULT_PREFIX, prefix.name),
     functions: { ...DEFAULT_FUNCTIONS },
     production: env.NODE_ENV === "production",

@@ -50,6 +50,15 @@ export interface DatabaseOptions {
    */
   statementTimeoutMs?: number;
   /**
+   * Calls each function as a named prepared statement (default true), so
+   * that PostgreSQL parses and plans it once per connection. Turned off
+   * by itself, with `onNotice`, when a pooler in transaction mode refuses
+   * them. PGlite ignores it.
+   */
+  prepareStatements?: boolean;
+  /** Told, in one sentence, about a change of behaviour worth logging. */
+  onNotice?: (message: string) => void;
+  /**
    * Told about errors that have no caller to throw to: an idle pooled
    * connection dying, or closing the pool failing. Gets a TaskError.
    */
@@ -83,7 +92,9 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
       url: opts.url,
       poolSize: opts.poolSize,
       statementTimeoutMs: timeout,
+      prepareStatements: opts.prepareStatements ?? true,
       onError: opts.onError,
+      onNotice: opts.onNotice,
     });
   }
 

@@ -1,0 +1,171 @@
+/**
+ * Functions called as named prepared statements: prepared once per
+ * session, off when asked, and still working behind PgBouncer in
+ * transaction mode, where server sessions change under a connection.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TaskError } from "../../../src/common/errors.js";
+import { createDatabase, type Database } from "../../../src/db/index.js";
+import {
+  connectClient,
+  createTestDatabase,
+  TEST_BATCH_ROLE,
+  withClient,
+  type TestDatabase,
+} from "../../helpers/pg.js";
+import {
+  hasPgbouncer,
+  startPgbouncer,
+  type PrivateBouncer,
+} from "../../helpers/pgbouncer.js";
+
+/** Counts the statements batchctl prepared in the session that runs it. */
+const PREPARED_HERE = "test_prep.prepared_here";
+/** Raises 26000 of its own, as a function running EXECUTE of a lost plan. */
+const RAISES_26000 = "test_prep.raises_26000";
+
+let testDb: TestDatabase;
+const open: Database[] = [];
+
+async function openDatabase(
+  url: string,
+  notices: string[] = [],
+  prepareStatements?: boolean,
+): Promise<Database> {
+  const db = await createDatabase({
+    url,
+    poolSize: 1,
+    ...(prepareStatements !== undefined && { prepareStatements }),
+    onNotice: (message) => notices.push(message),
+  });
+  open.push(db);
+  return db;
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase("prepared");
+  await withClient(testDb.adminUrl, (client) =>
+    client.query(`
+      CREATE SCHEMA test_prep;
+      CREATE FUNCTION ${PREPARED_HERE}() RETURNS bigint LANGUAGE sql AS $$
+        SELECT count(*) FROM pg_catalog.pg_prepared_statements
+        WHERE name LIKE 'batchctl\\_%' AND statement LIKE '%prepared_here%'
+      $$;
+      CREATE FUNCTION ${RAISES_26000}(p_name text) RETURNS void
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'prepared statement "%" does not exist', p_name
+          USING ERRCODE = '26000';
+      END $$;
+      GRANT USAGE ON SCHEMA test_prep TO ${TEST_BATCH_ROLE};
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA test_prep TO ${TEST_BATCH_ROLE};
+    `),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(open.map((db) => db.close()));
+  await testDb?.drop();
+});
+
+describe("prepared function calls on PostgreSQL", () => {
+  it("prepares each call once in the session, by default", async () => {
+    const db = await openDatabase(testDb.batchUrl);
+
+    // The statement is parsed before it runs: the first call sees itself.
+    const first = await db.callFunction(PREPARED_HERE, []);
+    const second = await db.callFunction(PREPARED_HERE, []);
+
+    expect([first, second]).toEqual([1, 1]);
+  });
+
+  it("prepares nothing with prepareStatements false", async () => {
+    const db = await openDatabase(testDb.batchUrl, [], false);
+
+    expect(await db.callFunction(PREPARED_HERE, [])).toBe(0);
+  });
+
+  it("does not take a function's own 26000 for a refused statement", async () => {
+    const notices: string[] = [];
+    const db = await openDatabase(testDb.batchUrl, notices);
+    // The name in the message is the one batchctl would use: still the
+    // function's error, since batchctl's statement was prepared fine.
+    const call = db.callFunction(RAISES_26000, ["batchctl_x"]);
+
+    await expect(call).rejects.toBeInstanceOf(TaskError);
+    await expect(call).rejects.toMatchObject({ codigo: "26000" });
+    expect(notices).toEqual([]);
+    expect(await db.callFunction(PREPARED_HERE, [])).toBe(1);
+  });
+});
+
+describe.skipIf(!hasPgbouncer)("behind PgBouncer in transaction mode", () => {
+  let bouncer: PrivateBouncer;
+  let bouncedUrl: string;
+
+  beforeAll(async () => {
+    bouncer = await startPgbouncer({
+      users: [TEST_BATCH_ROLE],
+      serverPoolSize: 2,
+    });
+    bouncedUrl = bouncer.urlFor(testDb.batchUrl);
+  });
+
+  afterAll(async () => {
+    await Promise.all(open.splice(0).map((db) => db.close()));
+    await bouncer?.destroy();
+  });
+
+  it("calls again unprepared when a statement is missing on the server session", async () => {
+    const notices: string[] = [];
+    const db = await openDatabase(bouncedUrl, notices);
+    // Prepared on the one server session, which a transaction then holds:
+    // the next call runs on a second session that never saw the statement.
+    expect(await db.callFunction("pg_catalog.abs", [-1])).toBe(1);
+    const holder = await connectClient(bouncedUrl);
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1");
+
+    const result = await db
+      .callFunction("pg_catalog.abs", [-2])
+      .finally(() => holder.query("ROLLBACK").then(() => holder.end()));
+
+    expect(result).toBe(2);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/refused a prepared statement .*does not exist/);
+    expect(await db.callFunction(PREPARED_HERE, [])).toBe(0);
+  });
+
+  it("calls again unprepared when the server session holds the name already", async () => {
+    const first = await openDatabase(bouncedUrl);
+    const notices: string[] = [];
+    const second = await openDatabase(bouncedUrl, notices);
+    // Another function than above, so no earlier session holds it.
+    await first.callFunction("pg_catalog.upper", ["a"]);
+
+    // Its own connection, the same idle server session: Parse is refused.
+    const result = await second.callFunction("pg_catalog.upper", ["b"]);
+
+    expect(result).toBe("B");
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/refused a prepared statement .*already exists/);
+  });
+
+  it("runs many calls at once through a few server sessions", async () => {
+    const notices: string[] = [];
+    const db = await createDatabase({
+      url: bouncedUrl,
+      poolSize: 8,
+      onNotice: (message) => notices.push(message),
+    });
+    open.push(db);
+
+    const values = Array.from({ length: 200 }, (_, i) => i);
+    const results = await Promise.all(
+      values.map((i) => db.callFunction("pg_catalog.int4abs", [-i])),
+    );
+
+    expect(results).toEqual(values);
+    expect(notices.length).toBeLessThanOrEqual(1);
+  });
+});
