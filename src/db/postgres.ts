@@ -1,7 +1,6 @@
 /**
  * `Database` over a PostgreSQL server, through a pg pool.
  */
-import { createHash } from "node:crypto";
 import pg from "pg";
 import { ConnectionError } from "../common/errors.js";
 import {
@@ -12,6 +11,7 @@ import {
 import { parsePostgresUrl } from "./connection-url.js";
 import type { Database } from "./database.js";
 import { buildFunctionCall, functionResult } from "./function-call.js";
+import { createPreparedCalls } from "./prepared-calls.js";
 
 /** How long to wait for a connection before the call fails as transient. */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -19,18 +19,9 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 /** Shown in pg_stat_activity, so DBAs can tell batchctl's sessions apart. */
 const APPLICATION_NAME = "batchctl";
 
-/**
- * SQLSTATEs of a server session that lacks a statement prepared on this
- * connection (26000) or holds one of that name already (42P05): what a
- * pooler in transaction mode (PgBouncer before 1.21, or without
- * max_prepared_statements) does to named statements. Either is raised
- * before the function runs, so the call may be sent again.
- */
-const STATEMENT_MISSING = "26000";
 /** PgBouncer refusing the statement_timeout that pg sends at login. */
 const BOUNCER_REFUSES_TIMEOUT =
   /unsupported startup parameter: statement_timeout/;
-const STATEMENT_TAKEN = "42P05";
 
 /** Options of `createPostgresDatabase`; see `DatabaseOptions`. */
 export interface PostgresOptions {
@@ -40,37 +31,6 @@ export interface PostgresOptions {
   prepareStatements: boolean;
   onError: ((err: Error) => void) | undefined;
   onNotice: ((message: string) => void) | undefined;
-}
-
-/** Names of prepared calls, by SQL; a handful (one per function). */
-const statementNames = new Map<string, string>();
-
-/**
- * The prepared statement name of `sql`: its hash, so that one name always
- * means one text, even on a server session that another batchctl process
- * prepared it on (behind a pooler).
- */
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    const hash = createHash("sha256").update(sql).digest("hex");
-    name = `batchctl_${hash.slice(0, 24)}`;
-    statementNames.set(sql, name);
-  }
-  return name;
-}
-
-/**
- * True when `err` is the server refusing statement `name` itself, not a
- * function that raised 26000 of its own while running.
- */
-function isStatementRefusal(err: unknown, name: string): boolean {
-  const { code, message } = (err ?? {}) as {
-    code?: unknown;
-    message?: unknown;
-  };
-  const isOurs = typeof message === "string" && message.includes(`"${name}"`);
-  return isOurs && (code === STATEMENT_MISSING || code === STATEMENT_TAKEN);
 }
 
 /**
@@ -96,40 +56,10 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
   pool.on("error", (err) => opts.onError?.(classifyDbError(err)));
 
   let closing: Promise<void> | undefined;
-  let isPreparing = opts.prepareStatements;
-
-  /**
-   * Runs `sql` on `client`, as a named statement while the server keeps
-   * them: each connection then parses and plans the call once instead of
-   * on every task. A refused statement turns preparing off for good (a
-   * pooler shares server sessions) and sends the call again unnamed.
-   */
-  const runCall = async (
-    client: pg.PoolClient,
-    sql: string,
-    args: unknown[],
-  ) => {
-    if (!isPreparing) return client.query<{ r: unknown }>(sql, args);
-    const name = statementName(sql);
-    try {
-      return await client.query<{ r: unknown }>({
-        name,
-        text: sql,
-        values: args,
-      });
-    } catch (err) {
-      if (!isStatementRefusal(err, name)) throw err;
-      // Calls in flight at the switch may each be refused: one notice.
-      if (isPreparing) {
-        isPreparing = false;
-        const reason = (err as Error).message;
-        opts.onNotice?.(
-          `PostgreSQL refused a prepared statement (${reason}): a pooler in transaction mode? Calling functions without them from now on; set BATCH_PG_PREPARE=off to start that way`,
-        );
-      }
-      return client.query<{ r: unknown }>(sql, args);
-    }
-  };
+  const calls = createPreparedCalls({
+    isOn: opts.prepareStatements,
+    onNotice: opts.onNotice,
+  });
 
   return {
     kind: "postgres",
@@ -147,7 +77,7 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
       const ignore = () => undefined;
       client.on("error", ignore);
       try {
-        const result = await runCall(client, sql, args);
+        const result = await calls.run(client, sql, args);
         client.release();
         return functionResult(result.rows);
       } catch (err) {

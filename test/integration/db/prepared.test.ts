@@ -23,6 +23,8 @@ import {
 const PREPARED_HERE = "test_prep.prepared_here";
 /** Raises 26000 of its own, as a function running EXECUTE of a lost plan. */
 const RAISES_26000 = "test_prep.raises_26000";
+/** Takes an integer at first; the test changes it to take text. */
+const CHANGES = "test_prep.changes";
 
 let testDb: TestDatabase;
 const open: Database[] = [];
@@ -51,6 +53,8 @@ beforeAll(async () => {
         SELECT count(*) FROM pg_catalog.pg_prepared_statements
         WHERE name LIKE 'batchctl\\_%' AND statement LIKE '%prepared_here%'
       $$;
+      CREATE FUNCTION ${CHANGES}(p integer) RETURNS integer
+      LANGUAGE sql AS $$ SELECT p + 1 $$;
       CREATE FUNCTION ${RAISES_26000}(p_name text) RETURNS void
       LANGUAGE plpgsql AS $$
       BEGIN
@@ -96,6 +100,63 @@ describe("prepared function calls on PostgreSQL", () => {
     await expect(call).rejects.toMatchObject({ codigo: "26000" });
     expect(notices).toEqual([]);
     expect(await db.callFunction(PREPARED_HERE, [])).toBe(1);
+  });
+});
+
+describe("a function whose arguments changed while prepared", () => {
+  it("is called unnamed once, then prepared anew", async () => {
+    const notices: string[] = [];
+    const db = await openDatabase(testDb.batchUrl, notices);
+    expect(await db.callFunction(CHANGES, [1])).toBe(2);
+    // The prepared call passes an integer: it finds no changes(integer).
+    await withClient(testDb.adminUrl, (client) =>
+      client.query(`
+        DROP FUNCTION ${CHANGES}(integer);
+        CREATE FUNCTION ${CHANGES}(p text) RETURNS bigint LANGUAGE sql AS $$
+          SELECT count(*) FROM pg_catalog.pg_prepared_statements
+          WHERE name LIKE 'batchctl\\_%' AND statement LIKE '%changes%'
+        $$;
+        GRANT EXECUTE ON FUNCTION ${CHANGES}(text) TO ${TEST_BATCH_ROLE};
+      `),
+    );
+
+    // Unnamed, beside the stale statement; then under a new name.
+    const retried = await db.callFunction(CHANGES, ["x"]);
+    const preparedAgain = await db.callFunction(CHANGES, ["y"]);
+
+    expect([retried, preparedAgain]).toEqual([1, 2]);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(
+      /no longer matched its function .*Preparing it again$/,
+    );
+  });
+
+  it("still fails a value that is bad for the function as it is", async () => {
+    const notices: string[] = [];
+    const db = await openDatabase(testDb.batchUrl, notices);
+    await db.callFunction("pg_catalog.int4abs", [-1]);
+
+    const call = db.callFunction("pg_catalog.int4abs", ["x"]);
+
+    await expect(call).rejects.toMatchObject({ codigo: "22P02" });
+    expect(notices).toEqual([]);
+  });
+
+  it("still fails when the function is gone for good", async () => {
+    const db = await openDatabase(testDb.batchUrl);
+    await withClient(testDb.adminUrl, (client) =>
+      client.query(`CREATE FUNCTION test_prep.gone() RETURNS int
+        LANGUAGE sql AS $$ SELECT 1 $$;
+        GRANT EXECUTE ON FUNCTION test_prep.gone() TO ${TEST_BATCH_ROLE}`),
+    );
+    expect(await db.callFunction("test_prep.gone", [])).toBe(1);
+    await withClient(testDb.adminUrl, (client) =>
+      client.query("DROP FUNCTION test_prep.gone()"),
+    );
+
+    const call = db.callFunction("test_prep.gone", []);
+
+    await expect(call).rejects.toMatchObject({ codigo: "42883" });
   });
 });
 
