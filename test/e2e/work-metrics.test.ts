@@ -105,10 +105,17 @@ describe("batchctl work --metrics-port", () => {
         const done = samples
           .filter((s) => s.name === "batchctl_tasks_total")
           .reduce((sum, s) => sum + s.value, 0);
-        return done >= 7;
+        // A scrape reads the lengths before it counts: the last outcome
+        // may land in between, so wait for a scrape that saw it too.
+        const recorded = ["procesadas", "fallidas"]
+          .map((list) =>
+            metricValue(samples, "batchctl_queue_length", { list }),
+          )
+          .reduce((sum: number, n) => sum + (n ?? 0), 0);
+        return done >= 7 && recorded >= 6;
       },
       20_000,
-      "seven finished attempts in /metrics",
+      "seven finished attempts and six records in /metrics",
     );
 
     const ok = { outcome: "procesada", clase: "ninguna" };
