@@ -8,7 +8,7 @@ import type { Argv, CommandModule } from "yargs";
 import { MAX_TIMER_MS } from "../common/duration.js";
 import { ConfigError, UsageError } from "../common/errors.js";
 import { createLogger } from "../common/logger.js";
-import { createDatabase } from "../db/index.js";
+import { createDatabase, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/index.js";
 import {
   connectQueue,
   createKeys,
@@ -143,7 +143,7 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       })
       .option("task-timeout", {
         type: "number",
-        default: 60,
+        default: DEFAULT_STATEMENT_TIMEOUT_MS / 1000,
         describe: "seconds before a running task fails as transient",
       })
       .option(WORK_FLAGS.shutdownTimeout, {

@@ -107,15 +107,20 @@ const functionSchema = z
 const SWITCH_WORDS: Record<string, boolean> = {
   on: true,
   true: true,
+  yes: true,
   "1": true,
   off: false,
   false: false,
+  no: false,
   "0": false,
 };
 const switchSchema = z
   .string()
   .transform((value) => SWITCH_WORDS[value.trim().toLowerCase()])
-  .refine((value) => value !== undefined, "must be on or off")
+  .refine(
+    (value) => value !== undefined,
+    "must be on or off (or true/false, yes/no, 1/0)",
+  )
   .transform((value) => value === true);
 const levelSchema = z.enum([
   "fatal",
@@ -208,9 +213,10 @@ export function loadConfig(
         ? undefined
         : check(databaseUrlSchema, db.value, db.name),
     pgliteDir: env.BATCH_PGLITE_DIR || DEFAULT_PGLITE_DIR,
+    // Unset, empty or blank (a `BATCH_PG_PREPARE= ` line): the default.
     pgPrepare: check(
       switchSchema,
-      env.BATCH_PG_PREPARE || "on",
+      env.BATCH_PG_PREPARE?.trim() || "on",
       "BATCH_PG_PREPARE",
     ),
     prefix: check(prefixSchema, prefix.value ?? DEFAULT_PREFIX, prefix.name),

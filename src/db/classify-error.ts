@@ -103,11 +103,26 @@ export const CONNECT_FAILED = "connect_failed";
 export function connectFailure(err: unknown): TaskError {
   const cause = classifyDbError(err);
   const sqlstate = cause.codigo ? ` (${cause.codigo})` : "";
+  const hint = loginHint(cause.message);
   return new TaskError(
     "transitorio",
-    `cannot connect: ${cause.message}${sqlstate}`,
+    `cannot connect: ${cause.message}${sqlstate}${hint}`,
     CONNECT_FAILED,
   );
+}
+
+/** PgBouncer refusing the statement_timeout that pg sends at login. */
+const BOUNCER_REFUSES_TIMEOUT =
+  /unsupported startup parameter: statement_timeout/;
+
+/**
+ * What to do about a refused login, to append to its message: "" or
+ * "; add statement_timeout to PgBouncer's ignore_startup_parameters".
+ */
+export function loginHint(message: string): string {
+  return BOUNCER_REFUSES_TIMEOUT.test(message)
+    ? "; add statement_timeout to PgBouncer's ignore_startup_parameters"
+    : "";
 }
 
 /**

@@ -36,6 +36,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * `work --task-timeout` by default, in ms: the statement_timeout its
+ * connections log in with, which `doctor` logs in with too.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+
 /** Options of `createDatabase`. */
 export interface DatabaseOptions {
   /** postgres:// URL of the batch role; unset means embedded PGlite. */

@@ -6,6 +6,7 @@
 export {
   createDatabase,
   DEFAULT_PGLITE_DATA_DIR,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   type Database,
   type DatabaseOptions,
 } from "./database.js";

@@ -6,7 +6,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { ConnectionError } from "../common/errors.js";
-import { classifyDbError } from "./classify-error.js";
+import { classifyDbError, loginHint } from "./classify-error.js";
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from "./database.js";
 import { parsePostgresUrl } from "./connection-url.js";
 import { describeDataDir, openPglite } from "./pglite.js";
 import { CONNECT_TIMEOUT_MS } from "./postgres.js";
@@ -99,6 +100,8 @@ async function inspectPostgres(
     connectionString: parsed.href,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: "batchctl doctor",
+    // What `work` logs in with: a pooler that refuses it fails here too.
+    statement_timeout: DEFAULT_STATEMENT_TIMEOUT_MS,
   });
   client.on("error", () => {
     // The failing query reports it.
@@ -116,7 +119,7 @@ async function inspectPostgres(
     const failure = classifyDbError(err);
     const code = failure.codigo ? ` (${failure.codigo})` : "";
     throw new ConnectionError(
-      `PostgreSQL ${parsed.description} is not usable: ${failure.message}${code}`,
+      `PostgreSQL ${parsed.description} is not usable: ${failure.message}${code}${loginHint(failure.message)}`,
     );
   } finally {
     await client.end().catch(() => undefined);

@@ -7,6 +7,7 @@ import {
   classifyDbError,
   connectFailure,
   isConnectionFailure,
+  loginHint,
 } from "./classify-error.js";
 import { parsePostgresUrl } from "./connection-url.js";
 import type { Database } from "./database.js";
@@ -18,10 +19,6 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Shown in pg_stat_activity, so DBAs can tell batchctl's sessions apart. */
 const APPLICATION_NAME = "batchctl";
-
-/** PgBouncer refusing the statement_timeout that pg sends at login. */
-const BOUNCER_REFUSES_TIMEOUT =
-  /unsupported startup parameter: statement_timeout/;
 
 /** Options of `createPostgresDatabase`; see `DatabaseOptions`. */
 export interface PostgresOptions {
@@ -96,10 +93,7 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
       } catch (err) {
         const failure = classifyDbError(err);
         const code = failure.codigo ? ` (${failure.codigo})` : "";
-        const hint = BOUNCER_REFUSES_TIMEOUT.test(failure.message)
-          ? "; add statement_timeout to PgBouncer's ignore_startup_parameters"
-          : "";
-        const reason = `${failure.message}${code}${hint}`;
+        const reason = `${failure.message}${code}${loginHint(failure.message)}`;
         throw new ConnectionError(
           `PostgreSQL ${url.description} is not usable: ${reason}`,
         );

@@ -69,12 +69,21 @@ describe.skipIf(!hasPgbouncer)("batchctl work behind PgBouncer", () => {
     });
     const url = strict.urlFor(ctx.backend.batchUrl as string);
 
-    const worker = ctx.start(["work", "--drain"], { DATABASE_URL_BATCH: url });
-    const { code } = await worker.exited.finally(() => strict.destroy());
+    const env = { DATABASE_URL_BATCH: url };
+    const worker = ctx.start(["work", "--drain"], env);
+    const doctor = ctx.start(["doctor"], env);
+    const [workExit, doctorExit] = await Promise.all([
+      worker.exited,
+      doctor.exited,
+    ]).finally(() => strict.destroy());
 
-    expect(code).toBe(3);
-    expect(worker.stderr()).toMatch(
-      /unsupported startup parameter: statement_timeout .*add statement_timeout to PgBouncer's ignore_startup_parameters\n$/,
-    );
+    const hint =
+      /unsupported startup parameter: statement_timeout .*add statement_timeout to PgBouncer's ignore_startup_parameters\n$/;
+    expect(workExit.code).toBe(3);
+    expect(worker.stderr()).toMatch(hint);
+    // doctor logs in as work does, so it fails where work cannot start.
+    expect(doctorExit.code).toBe(1);
+    const databaseLine = doctor.lines.find((l) => /database/.test(l)) ?? "";
+    expect(databaseLine).toMatch(/^FAIL .*ignore_startup_parameters$/);
   });
 });

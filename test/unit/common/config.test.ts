@@ -55,10 +55,30 @@ describe("loadConfig", () => {
       "REDIS_REST_TOKEN: is required",
     ],
     [{ LOG_LEVEL: "loud" }, {}, "LOG_LEVEL:"],
+    [
+      { BATCH_PG_PREPARE: "sometimes" },
+      {},
+      "BATCH_PG_PREPARE: must be on or off",
+    ],
   ])("refuses %j %j with one line naming it", (env, flags, expected) => {
     const message = errorOf(env, flags);
     expect(message).toContain(expected);
     expect(message).not.toContain("\n");
+  });
+
+  it.each([
+    [undefined, true],
+    ["", true],
+    [" \n", true],
+    ["on", true],
+    [" OFF ", false],
+    ["no", false],
+    ["0", false],
+    ["true", true],
+  ])("reads BATCH_PG_PREPARE=%j as %j", (value, expected) => {
+    const env = value === undefined ? {} : { BATCH_PG_PREPARE: value };
+
+    expect(loadConfig(env).pgPrepare).toBe(expected);
   });
 
   it("reads function names for existing databases", () => {
