@@ -3,14 +3,20 @@
  * plans each call once per connection instead of once per task.
  *
  * A prepared statement keeps what its parse found: the function it
- * resolved to and its argument types. Two things undo that, and both are
- * handled here by sending the call again unnamed, which is safe since
- * each is raised before the function runs: a pooler that moves
- * connections between server sessions (preparing then stops for good),
- * and a function or type dropped and created again (the call is
- * prepared anew). What raises no error at all, such as a new overload
- * that a fresh parse would prefer, is caught up with by preparing every
- * call anew each RENEW_MS.
+ * resolved to and its argument types. Two things undo that: a pooler that
+ * moves connections between server sessions (preparing then stops for
+ * good), and a function or type dropped and created again (the call is
+ * prepared anew). Both show up as an error while binding, which comes
+ * before the function runs: such a call is sent again unnamed. What
+ * changes without an error, such as a new overload that a fresh parse
+ * would prefer, is caught up with by preparing every call anew each
+ * RENEW_MS.
+ *
+ * Knowing whether the server got past binding, and freeing a renewed
+ * statement on the client side too, takes two parts of pg's connection
+ * object that pg does not document (its `bindComplete` event and its
+ * `parsedStatements` map); `test/integration/db/prepared.test.ts` checks
+ * both against the pg in package-lock.json.
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
@@ -25,22 +31,13 @@ const STATEMENT_MISSING = "26000";
 const STATEMENT_TAKEN = "42P05";
 
 /**
- * After `DROP FUNCTION f(int); CREATE FUNCTION f(text)` the prepared call
- * still passes an integer and finds no function: 42883, or 42725 when
- * several match, raised while planning the call itself (the error has no
- * context lines, unlike one raised inside a function's body).
+ * SQLSTATE classes of what a stale statement meets while binding: 42
+ * (42883: no function takes the old argument types), 22 (22P02: a value
+ * the old type cannot read), XX (XX000: cache lookup failed for a type
+ * created again), 0A (0A000: a plan whose result type changed). Others
+ * (a cancel, a lost connection) are not sent again.
  */
-const FUNCTION_NOT_FOUND = new Set(["42883", "42725"]);
-
-/**
- * PostgreSQL routines that fail with XX000 "cache lookup failed for
- * type" when a parameter's type was dropped and created again since the
- * call was prepared (a domain, say). Routine names are never translated.
- */
-const TYPE_LOOKUP_ROUTINES = new Set([
-  "getTypeInputInfo",
-  "getTypeBinaryInputInfo",
-]);
+const STALE_CLASSES = new Set(["42", "22", "XX", "0A"]);
 
 /**
  * How long a prepared call is used before it is prepared anew, so that
@@ -68,12 +65,16 @@ export interface PreparedCalls {
   run(client: pg.PoolClient, sql: string, args: unknown[]): Promise<CallResult>;
 }
 
-/** The fields of a server error that tell where it was raised. */
+/** The fields of a server error that say what was refused. */
 export interface ServerErrorFields {
   code?: unknown;
   message?: unknown;
-  where?: unknown;
-  routine?: unknown;
+}
+
+/** What this module uses of pg's connection object (see the header). */
+interface PgConnection {
+  on(event: "bindComplete", listener: () => void): unknown;
+  parsedStatements: Record<string, string>;
 }
 
 /**
@@ -89,14 +90,31 @@ export function isRefusal(err: ServerErrorFields, name: string): boolean {
 }
 
 /**
- * True when `err` says the statement was prepared for a function or type
- * that has since been created again, not that the function itself failed.
+ * True when `err`, raised before the server got past binding a prepared
+ * call, may come from a statement prepared for a function or type that
+ * has since changed.
  */
-export function isStale(err: ServerErrorFields): boolean {
-  if (err.code === "XX000") {
-    return TYPE_LOOKUP_ROUTINES.has(err.routine as string);
-  }
-  return FUNCTION_NOT_FOUND.has(err.code as string) && err.where === undefined;
+export function mayBeStale(err: ServerErrorFields): boolean {
+  const { code } = err;
+  return typeof code === "string" && STALE_CLASSES.has(code.slice(0, 2));
+}
+
+/** pg's connection of `client`, when it has the parts used here. */
+function connectionOf(client: pg.PoolClient): PgConnection | undefined {
+  const connection = (client as { connection?: Partial<PgConnection> })
+    .connection;
+  const hasParts =
+    typeof connection?.on === "function" &&
+    typeof connection.parsedStatements === "object";
+  return hasParts ? (connection as PgConnection) : undefined;
+}
+
+/** What is known of one connection. */
+interface ConnectionState {
+  /** BindComplete messages received so far. */
+  binds: number;
+  /** The name this connection prepared each SQL under. */
+  names: Map<string, string>;
 }
 
 /**
@@ -111,8 +129,7 @@ export function createPreparedCalls(opts: PreparedCallsOptions): PreparedCalls {
   /** Generations skipped because a statement went stale. */
   let bumps = 0;
   const hashes = new Map<string, string>();
-  /** The name each connection prepared each SQL under. */
-  const preparedOn = new WeakMap<pg.PoolClient, Map<string, string>>();
+  const states = new WeakMap<PgConnection, ConnectionState>();
 
   const nameOf = (sql: string): string => {
     let hash = hashes.get(sql);
@@ -122,6 +139,17 @@ export function createPreparedCalls(opts: PreparedCallsOptions): PreparedCalls {
     }
     const generation = Math.floor(now() / RENEW_MS) + bumps;
     return `batchctl_${hash}_${generation}`;
+  };
+
+  const stateOf = (connection: PgConnection): ConnectionState => {
+    let state = states.get(connection);
+    if (state === undefined) {
+      const created: ConnectionState = { binds: 0, names: new Map() };
+      connection.on("bindComplete", () => created.binds++);
+      states.set(connection, created);
+      state = created;
+    }
+    return state;
   };
 
   /** A refused statement: preparing is off for good (one notice). */
@@ -144,29 +172,39 @@ export function createPreparedCalls(opts: PreparedCallsOptions): PreparedCalls {
   };
 
   /**
-   * Records that `client` now prepares `sql` as `name`; returns the name
-   * it prepared it under before, if another, for the caller to free, so
-   * that renewing leaves one statement per call on each connection.
+   * Frees the statement `connection` holds for `sql` under another name
+   * than `name`, on the server and in pg's own record of it, so that
+   * renewing leaves one statement per call on each connection.
    */
-  const swapName = (client: pg.PoolClient, sql: string, name: string) => {
-    let names = preparedOn.get(client);
-    if (names === undefined) {
-      names = new Map();
-      preparedOn.set(client, names);
-    }
+  const freeOlder = async (
+    client: pg.PoolClient,
+    connection: PgConnection,
+    sql: string,
+    name: string,
+  ) => {
+    const { names } = stateOf(connection);
     const older = names.get(sql);
-    if (older === name) return undefined;
     names.set(sql, name);
-    return older;
+    if (older === undefined || older === name) return;
+    // A session that lost it already (a server restart) has none to free.
+    await client.query(`DEALLOCATE ${older}`).catch(() => null);
+    delete connection.parsedStatements[older];
   };
+
+  const unnamed = (client: pg.PoolClient, sql: string, args: unknown[]) =>
+    client.query<{ r: unknown }>(sql, args);
 
   return {
     async run(client, sql, args) {
-      if (!isPreparing) return client.query<{ r: unknown }>(sql, args);
+      const connection = isPreparing ? connectionOf(client) : undefined;
+      if (connection === undefined) return unnamed(client, sql, args);
       const name = nameOf(sql);
-      const older = swapName(client, sql, name);
-      // A session that lost it already (a server restart) has none to free.
-      if (older) await client.query(`DEALLOCATE ${older}`).catch(() => null);
+      const state = stateOf(connection);
+      if (state.names.get(sql) !== name) {
+        await freeOlder(client, connection, sql, name);
+      }
+
+      const bindsBefore = state.binds;
       try {
         return await client.query<{ r: unknown }>({
           name,
@@ -178,12 +216,14 @@ export function createPreparedCalls(opts: PreparedCallsOptions): PreparedCalls {
         const reason = String(fields.message);
         if (isRefusal(fields, name)) {
           stopPreparing(reason);
-          return client.query<{ r: unknown }>(sql, args);
+          return unnamed(client, sql, args);
         }
-        if (!isStale(fields)) throw err;
-        // Raised before the function ran: the unnamed call decides. A
-        // function that is really missing fails it the same way.
-        const result = await client.query<{ r: unknown }>(sql, args);
+        // Past binding, the function may have run: never send it again.
+        const hasBound = state.binds > bindsBefore;
+        if (hasBound || !mayBeStale(fields)) throw err;
+        // A value that is bad for the function as it is fails the
+        // unnamed call the same way, and that error is the one thrown.
+        const result = await unnamed(client, sql, args);
         prepareAgain(name, sql, reason);
         return result;
       }

@@ -171,31 +171,71 @@ describe("a function or type created again while prepared", () => {
     expect(notices).toHaveLength(1);
   });
 
-  it("runs a function that fails inside its body only once", async () => {
+  it("takes a value that only the new argument type accepts", async () => {
     await asAdmin(`
-      CREATE SEQUENCE test_prep.intentos;
-      CREATE FUNCTION test_prep.falla_dentro() RETURNS int
-      LANGUAGE plpgsql SECURITY DEFINER AS $$
-      BEGIN
-        PERFORM nextval('test_prep.intentos');
-        RETURN test_prep.no_existe(1);
-      END $$;
-      GRANT EXECUTE ON FUNCTION test_prep.falla_dentro() TO ${TEST_BATCH_ROLE};
+      CREATE FUNCTION test_prep.toma(p integer) RETURNS text
+      LANGUAGE sql AS $$ SELECT 'integer' $$;
+      GRANT EXECUTE ON FUNCTION test_prep.toma(integer) TO ${TEST_BATCH_ROLE};
     `);
     const notices: string[] = [];
     const db = await openDatabase(testDb.batchUrl, notices);
+    expect(await db.callFunction("test_prep.toma", [1])).toBe("integer");
+    await asAdmin(`
+      DROP FUNCTION test_prep.toma(integer);
+      CREATE FUNCTION test_prep.toma(p text) RETURNS text
+      LANGUAGE sql AS $$ SELECT 'text ' || p $$;
+      GRANT EXECUTE ON FUNCTION test_prep.toma(text) TO ${TEST_BATCH_ROLE};
+    `);
 
-    const call = db.callFunction("test_prep.falla_dentro", []);
+    // The stale statement reads "x" as an integer: 22P02 while binding.
+    const result = await db.callFunction("test_prep.toma", ["x"]);
 
-    await expect(call).rejects.toMatchObject({ codigo: "42883" });
-    const { rows } = await withClient(testDb.adminUrl, (client) =>
-      client.query<{ n: string }>(
-        "SELECT last_value AS n FROM test_prep.intentos",
-      ),
-    );
-    expect(rows[0]?.n).toBe("1");
-    expect(notices).toEqual([]);
+    expect(result).toBe("text x");
+    expect(notices).toHaveLength(1);
   });
+
+  it.each([
+    [
+      "PL/pgSQL",
+      `LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM nextval('test_prep.veces_plpgsql');
+        RETURN test_prep.no_existe(1);
+      END $$`,
+    ],
+    [
+      // Inlined into the call: its error carries no context of its own.
+      "inlined SQL",
+      `LANGUAGE sql VOLATILE AS $$
+        SELECT ('test_prep.no_existe_' || nextval('test_prep.veces_sql')
+          || '(int)')::regprocedure::oid::int
+      $$`,
+    ],
+  ])(
+    "runs a %s function failing 42883 in its body only once",
+    async (kind, body) => {
+      const suffix = kind === "PL/pgSQL" ? "plpgsql" : "sql";
+      await asAdmin(`
+      CREATE SEQUENCE test_prep.veces_${suffix};
+      GRANT USAGE ON SEQUENCE test_prep.veces_${suffix} TO ${TEST_BATCH_ROLE};
+      CREATE FUNCTION test_prep.falla_${suffix}() RETURNS int ${body};
+      GRANT EXECUTE ON FUNCTION test_prep.falla_${suffix}() TO ${TEST_BATCH_ROLE};
+    `);
+      const notices: string[] = [];
+      const db = await openDatabase(testDb.batchUrl, notices);
+
+      const call = db.callFunction(`test_prep.falla_${suffix}`, []);
+
+      await expect(call).rejects.toMatchObject({ codigo: "42883" });
+      const { rows } = await withClient(testDb.adminUrl, (client) =>
+        client.query<{ n: string }>(
+          `SELECT last_value AS n FROM test_prep.veces_${suffix}`,
+        ),
+      );
+      expect(rows[0]?.n).toBe("1");
+      expect(notices).toEqual([]);
+    },
+  );
 
   it("still fails a value that is bad for the function as it is", async () => {
     const notices: string[] = [];
@@ -254,10 +294,19 @@ describe("renewing prepared calls", () => {
       const afterRenewal = await call();
 
       expect([beforeRenewal, afterRenewal]).toEqual(["date", "text"]);
+      for (let renewal = 0; renewal < 5; renewal++) {
+        clock += RENEW_MS;
+        await call();
+      }
       const { rows } = await client.query<{ n: string }>(
         "SELECT count(*) AS n FROM pg_catalog.pg_prepared_statements",
       );
       expect(rows[0]?.n).toBe("1");
+      // pg's own record of the statements it parsed does not grow either.
+      const { parsedStatements } = (
+        client as unknown as { connection: { parsedStatements: object } }
+      ).connection;
+      expect(Object.keys(parsedStatements)).toHaveLength(1);
     } finally {
       client.release();
       await pool.end();

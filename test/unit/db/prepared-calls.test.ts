@@ -1,9 +1,9 @@
 /**
- * Telling a refused or stale prepared statement from a function's own
- * error, on the fields PostgreSQL sends, whatever its lc_messages.
+ * Telling a refused or possibly stale prepared statement from other
+ * errors, on the fields PostgreSQL sends, whatever its lc_messages.
  */
 import { describe, expect, it } from "vitest";
-import { isRefusal, isStale } from "../../../src/db/prepared-calls.js";
+import { isRefusal, mayBeStale } from "../../../src/db/prepared-calls.js";
 
 const NAME = "batchctl_0123456789abcdef01234567_29";
 
@@ -30,31 +30,18 @@ describe("isRefusal", () => {
   });
 });
 
-describe("isStale", () => {
-  it("takes a function not found while planning the call itself", () => {
-    const err = {
-      code: "42883",
-      message: "function f(integer) does not exist",
-    };
+describe("mayBeStale", () => {
+  it.each(["42883", "42725", "22P02", "XX000", "0A000"])(
+    "takes %s, which a stale statement meets while binding",
+    (code) => {
+      expect(mayBeStale({ code })).toBe(true);
+    },
+  );
 
-    expect(isStale(err)).toBe(true);
-    expect(isStale({ ...err, code: "42725" })).toBe(true);
-  });
-
-  it("leaves a function not found inside a function's body", () => {
-    const where = "función PL/pgSQL f() en la línea 1 en RETURN";
-
-    expect(isStale({ code: "42883", where })).toBe(false);
-  });
-
-  it("takes a parameter type lookup that failed, by routine name", () => {
-    const err = { code: "XX000", routine: "getTypeInputInfo" };
-
-    expect(isStale(err)).toBe(true);
-    expect(isStale({ code: "XX000", routine: "heap_getnext" })).toBe(false);
-  });
-
-  it("leaves bad input to the function as it is", () => {
-    expect(isStale({ code: "22P02" })).toBe(false);
-  });
+  it.each(["57014", "08006", "53300", "40001", "P0001", undefined])(
+    "leaves %s (a cancel, a lost connection, the function's own)",
+    (code) => {
+      expect(mayBeStale({ code })).toBe(false);
+    },
+  );
 });
