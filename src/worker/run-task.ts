@@ -54,12 +54,12 @@ interface Decoded {
 const MAX_ATTEMPTS_FIELD = 1000;
 
 function decode(raw: string): Decoded {
-  const fallback = { id: randomUUID(), tipo: null, previousAttempts: 0 };
   let value: unknown;
   try {
     value = decodeTaskText(raw);
   } catch (error) {
-    return { ...fallback, encoladaEn: null, error: toTaskError(error) };
+    const base = { id: randomUUID(), tipo: null, previousAttempts: 0 };
+    return { ...base, encoladaEn: null, error: toTaskError(error) };
   }
 
   const fields = (
@@ -68,7 +68,7 @@ function decode(raw: string): Decoded {
   const { id, tipo, intentos, encolada_en: encoladaEn } = fields;
   return {
     value,
-    id: typeof id === "string" && TASK_ID_PATTERN.test(id) ? id : fallback.id,
+    id: typeof id === "string" && TASK_ID_PATTERN.test(id) ? id : randomUUID(),
     tipo: typeof tipo === "string" ? tipo.slice(0, 100) : null,
     // Only a count the schema accepts (0..1000): 1e308 is no attempt count.
     previousAttempts:
