@@ -101,14 +101,21 @@ export const CONNECT_FAILED = "connect_failed";
  * codigo CONNECT_FAILED, keeping the server's message and SQLSTATE.
  */
 export function connectFailure(err: unknown): TaskError {
-  const cause = classifyDbError(err);
-  const sqlstate = cause.codigo ? ` (${cause.codigo})` : "";
-  const hint = loginHint(cause.message);
   return new TaskError(
     "transitorio",
-    `cannot connect: ${cause.message}${sqlstate}${hint}`,
+    `cannot connect: ${describeDbFailure(err)}`,
     CONNECT_FAILED,
   );
+}
+
+/**
+ * A database failure as messages show it: the server's message, its
+ * SQLSTATE in parentheses and, for a refused login, what to change.
+ */
+export function describeDbFailure(err: unknown): string {
+  const failure = classifyDbError(err);
+  const code = failure.codigo ? ` (${failure.codigo})` : "";
+  return `${failure.message}${code}${loginHint(failure.message)}`;
 }
 
 /** PgBouncer refusing the statement_timeout that pg sends at login. */

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { ConnectionError } from "../common/errors.js";
-import { classifyDbError, loginHint } from "./classify-error.js";
+import { describeDbFailure } from "./classify-error.js";
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from "./database.js";
 import { parsePostgresUrl } from "./connection-url.js";
 import { describeDataDir, openPglite } from "./pglite.js";
@@ -116,10 +116,8 @@ async function inspectPostgres(
     );
   } catch (err) {
     if (err instanceof ConnectionError) throw err;
-    const failure = classifyDbError(err);
-    const code = failure.codigo ? ` (${failure.codigo})` : "";
     throw new ConnectionError(
-      `PostgreSQL ${parsed.description} is not usable: ${failure.message}${code}${loginHint(failure.message)}`,
+      `PostgreSQL ${parsed.description} is not usable: ${describeDbFailure(err)}`,
     );
   } finally {
     await client.end().catch(() => undefined);

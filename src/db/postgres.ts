@@ -6,8 +6,8 @@ import { ConnectionError } from "../common/errors.js";
 import {
   classifyDbError,
   connectFailure,
+  describeDbFailure,
   isConnectionFailure,
-  loginHint,
 } from "./classify-error.js";
 import { parsePostgresUrl } from "./connection-url.js";
 import type { Database } from "./database.js";
@@ -91,11 +91,8 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
       try {
         await pool.query("SELECT 1");
       } catch (err) {
-        const failure = classifyDbError(err);
-        const code = failure.codigo ? ` (${failure.codigo})` : "";
-        const reason = `${failure.message}${code}${loginHint(failure.message)}`;
         throw new ConnectionError(
-          `PostgreSQL ${url.description} is not usable: ${reason}`,
+          `PostgreSQL ${url.description} is not usable: ${describeDbFailure(err)}`,
         );
       }
     },

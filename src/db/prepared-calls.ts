@@ -156,8 +156,10 @@ export function createPreparedCalls(opts: PreparedCallsOptions): PreparedCalls {
   const stopPreparing = (reason: string) => {
     if (!isPreparing) return;
     isPreparing = false;
+    const advice = "set BATCH_PG_PREPARE=off to start that way";
     opts.onNotice?.(
-      `PostgreSQL refused a prepared statement (${reason}): a connection pooler? Calling functions without them from now on; set BATCH_PG_PREPARE=off to start that way`,
+      `PostgreSQL refused a prepared statement (${reason}): a connection pooler? ` +
+        `Calling functions without them from now on; ${advice}`,
     );
   };
 
@@ -167,25 +169,21 @@ export function createPreparedCalls(opts: PreparedCallsOptions): PreparedCalls {
     if (nameOf(sql) !== name) return;
     bumps++;
     opts.onNotice?.(
-      `a prepared function call no longer matched the database (${reason}): a function or type created again? Preparing it anew`,
+      `a prepared function call no longer matched the database (${reason}): ` +
+        "a function or type created again? Preparing it anew",
     );
   };
 
   /**
-   * Frees the statement `connection` holds for `sql` under another name
-   * than `name`, on the server and in pg's own record of it, so that
-   * renewing leaves one statement per call on each connection.
+   * Frees `older`, the name `connection` held a call under before, on the
+   * server and in pg's own record of it, so that renewing leaves one
+   * statement per call on each connection.
    */
   const freeOlder = async (
     client: pg.PoolClient,
     connection: PgConnection,
-    sql: string,
-    name: string,
+    older: string,
   ) => {
-    const { names } = stateOf(connection);
-    const older = names.get(sql);
-    names.set(sql, name);
-    if (older === undefined || older === name) return;
     // A session that lost it already (a server restart) has none to free.
     await client.query(`DEALLOCATE ${older}`).catch(() => null);
     delete connection.parsedStatements[older];
@@ -200,8 +198,10 @@ export function createPreparedCalls(opts: PreparedCallsOptions): PreparedCalls {
       if (connection === undefined) return unnamed(client, sql, args);
       const name = nameOf(sql);
       const state = stateOf(connection);
-      if (state.names.get(sql) !== name) {
-        await freeOlder(client, connection, sql, name);
+      const older = state.names.get(sql);
+      if (older !== name) {
+        state.names.set(sql, name);
+        if (older !== undefined) await freeOlder(client, connection, older);
       }
 
       const bindsBefore = state.binds;

@@ -50,10 +50,21 @@ async function openDatabase(
   return db;
 }
 
+/**
+ * Runs the DDL `sql` as the admin, then lets the batch role call and use
+ * everything in test_prep, as `db setup` would for its own functions.
+ */
+const asAdmin = (sql: string) =>
+  withClient(testDb.adminUrl, (client) =>
+    client.query(`${sql};
+      GRANT USAGE ON SCHEMA test_prep TO ${TEST_BATCH_ROLE};
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA test_prep TO ${TEST_BATCH_ROLE};
+      GRANT USAGE ON ALL SEQUENCES IN SCHEMA test_prep TO ${TEST_BATCH_ROLE};`),
+  );
+
 beforeAll(async () => {
   testDb = await createTestDatabase("prepared");
-  await withClient(testDb.adminUrl, (client) =>
-    client.query(`
+  await asAdmin(`
       CREATE SCHEMA test_prep;
       CREATE FUNCTION ${PREPARED_HERE}() RETURNS bigint LANGUAGE sql AS $$
         SELECT count(*) FROM pg_catalog.pg_prepared_statements
@@ -66,11 +77,8 @@ beforeAll(async () => {
       BEGIN
         RAISE EXCEPTION 'prepared statement "%" does not exist', p_name
           USING ERRCODE = '26000';
-      END $$;
-      GRANT USAGE ON SCHEMA test_prep TO ${TEST_BATCH_ROLE};
-      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA test_prep TO ${TEST_BATCH_ROLE};
-    `),
-  );
+      END $$
+    `);
 });
 
 afterAll(async () => {
@@ -109,10 +117,6 @@ describe("prepared function calls on PostgreSQL", () => {
   });
 });
 
-/** The admin connection runs `sql` (DDL of a test). */
-const asAdmin = (sql: string) =>
-  withClient(testDb.adminUrl, (client) => client.query(sql));
-
 describe("a function or type created again while prepared", () => {
   it("is called unnamed once, then prepared anew", async () => {
     const notices: string[] = [];
@@ -126,7 +130,6 @@ describe("a function or type created again while prepared", () => {
         FROM pg_catalog.pg_prepared_statements
         WHERE name LIKE 'batchctl\\_%' AND statement LIKE '%changes%'
       $$;
-      GRANT EXECUTE ON FUNCTION ${CHANGES}(text) TO ${TEST_BATCH_ROLE};
     `);
 
     // Unnamed, beside the stale statement; then under a new name, the
@@ -146,8 +149,6 @@ describe("a function or type created again while prepared", () => {
       CREATE DOMAIN test_prep.dia AS date;
       CREATE FUNCTION test_prep.por_dia(p test_prep.dia) RETURNS date
       LANGUAGE sql AS $$ SELECT p $$;
-      GRANT EXECUTE ON FUNCTION test_prep.por_dia(test_prep.dia)
-      TO ${TEST_BATCH_ROLE};
     `);
     const notices: string[] = [];
     const db = await openDatabase(testDb.batchUrl, notices);
@@ -160,8 +161,6 @@ describe("a function or type created again while prepared", () => {
       CREATE DOMAIN test_prep.dia AS date;
       CREATE FUNCTION test_prep.por_dia(p test_prep.dia) RETURNS date
       LANGUAGE sql AS $$ SELECT p + 1 $$;
-      GRANT EXECUTE ON FUNCTION test_prep.por_dia(test_prep.dia)
-      TO ${TEST_BATCH_ROLE};
     `);
 
     // XX000 "cache lookup failed for type" while binding, without this.
@@ -175,7 +174,6 @@ describe("a function or type created again while prepared", () => {
     await asAdmin(`
       CREATE FUNCTION test_prep.toma(p integer) RETURNS text
       LANGUAGE sql AS $$ SELECT 'integer' $$;
-      GRANT EXECUTE ON FUNCTION test_prep.toma(integer) TO ${TEST_BATCH_ROLE};
     `);
     const notices: string[] = [];
     const db = await openDatabase(testDb.batchUrl, notices);
@@ -184,7 +182,6 @@ describe("a function or type created again while prepared", () => {
       DROP FUNCTION test_prep.toma(integer);
       CREATE FUNCTION test_prep.toma(p text) RETURNS text
       LANGUAGE sql AS $$ SELECT 'text ' || p $$;
-      GRANT EXECUTE ON FUNCTION test_prep.toma(text) TO ${TEST_BATCH_ROLE};
     `);
 
     // The stale statement reads "x" as an integer: 22P02 while binding.
@@ -217,9 +214,7 @@ describe("a function or type created again while prepared", () => {
       const suffix = kind === "PL/pgSQL" ? "plpgsql" : "sql";
       await asAdmin(`
       CREATE SEQUENCE test_prep.veces_${suffix};
-      GRANT USAGE ON SEQUENCE test_prep.veces_${suffix} TO ${TEST_BATCH_ROLE};
       CREATE FUNCTION test_prep.falla_${suffix}() RETURNS int ${body};
-      GRANT EXECUTE ON FUNCTION test_prep.falla_${suffix}() TO ${TEST_BATCH_ROLE};
     `);
       const notices: string[] = [];
       const db = await openDatabase(testDb.batchUrl, notices);
@@ -251,8 +246,7 @@ describe("a function or type created again while prepared", () => {
   it("still fails when the function is gone for good", async () => {
     const db = await openDatabase(testDb.batchUrl);
     await asAdmin(`CREATE FUNCTION test_prep.gone() RETURNS int
-      LANGUAGE sql AS $$ SELECT 1 $$;
-      GRANT EXECUTE ON FUNCTION test_prep.gone() TO ${TEST_BATCH_ROLE}`);
+      LANGUAGE sql AS $$ SELECT 1 $$`);
     expect(await db.callFunction("test_prep.gone", [])).toBe(1);
     await asAdmin("DROP FUNCTION test_prep.gone()");
 
@@ -267,7 +261,6 @@ describe("renewing prepared calls", () => {
     await asAdmin(`
       CREATE FUNCTION test_prep.sobre(p date) RETURNS text
       LANGUAGE sql AS $$ SELECT 'date' $$;
-      GRANT EXECUTE ON FUNCTION test_prep.sobre(date) TO ${TEST_BATCH_ROLE};
     `);
     let clock = 0;
     const calls = createPreparedCalls({
@@ -286,7 +279,6 @@ describe("renewing prepared calls", () => {
       await asAdmin(`
         CREATE FUNCTION test_prep.sobre(p text) RETURNS text
         LANGUAGE sql AS $$ SELECT 'text' $$;
-        GRANT EXECUTE ON FUNCTION test_prep.sobre(text) TO ${TEST_BATCH_ROLE};
       `);
       const beforeRenewal = await call();
       clock += RENEW_MS;
