@@ -3,7 +3,10 @@
  * `batchctl work` under `node --cpu-prof` and prints where its CPU time
  * went: the functions with the most self time, and the time per package.
  *
- *   npm run bench:profile [-- tasks=50000 [concurrency=32]]
+ *   npm run bench:profile [-- tasks=50000 [concurrency=32 [db]]]
+ *
+ * With `db`, the tasks are `notificar_ticket_creado` (scenario 2's work)
+ * instead of `limpiar_cache`.
  *
  * The profile stays in .bench-profile/ for Chrome DevTools or speedscope.
  * Uses the bench's private redis-server and database, like `npm run bench`.
@@ -21,6 +24,7 @@ const TASKS = Number(process.argv[2] ?? 50_000);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
 const DIR = resolve(".bench-profile");
 const TOP = 30;
+const DATABASE_BOUND = process.argv[4] === "db";
 
 interface ProfileNode {
   id: number;
@@ -100,7 +104,23 @@ try {
   });
   await rm(DIR, { recursive: true, force: true });
   await mkdir(DIR, { recursive: true });
-  await batchctl.fill(TASKS);
+  if (DATABASE_BOUND) {
+    const encolada_en = new Date().toISOString();
+    const tasks = (await db.addTickets(TASKS)).map((ticket_id, i) =>
+      JSON.stringify({
+        id: `n-${i}`,
+        tipo: "notificar_ticket_creado",
+        ticket_id,
+        encolada_en,
+      }),
+    );
+    const pending = "cola:batch:procesar";
+    for (let i = 0; i < tasks.length; i += 1000) {
+      await redis.client.rpush(pending, ...tasks.slice(i, i + 1000));
+    }
+  } else {
+    await batchctl.fill(TASKS);
+  }
   progress(`draining ${thousands(TASKS)} tasks at concurrency ${CONCURRENCY}`);
   const started = performance.now();
   const child = spawn(

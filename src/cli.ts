@@ -3,6 +3,8 @@
  * The `batchctl` binary: declares the commands and holds the one top-level
  * error printer.
  */
+// First: sets a V8 flag that must precede the heap's growth.
+import "./common/heap.js";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { auditCommand } from "./commands/audit.js";

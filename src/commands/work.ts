@@ -3,7 +3,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { setFlagsFromString } from "node:v8";
 import type { Argv, CommandModule } from "yargs";
 import { MAX_TIMER_MS } from "../common/duration.js";
 import { ConfigError, UsageError } from "../common/errors.js";
@@ -51,16 +50,6 @@ const CLOSE_TIMEOUT_MS = 1000;
 
 /** Longest idle poll interval, shown in --help. */
 const MAX_POLL_MS = DEFAULT_TIMINGS.maxPollMs;
-
-/**
- * How much V8 may grow the old generation past what survived the last
- * full collection, in percent. Left to itself, V8 lets a worker that
- * allocates as fast as this one grow it to several times its live size,
- * so the peak RSS would depend on how long the worker had run; at 50% it
- * stays flat (within 20% from 10,000 to 1,000,000 tasks, bench/) for a
- * few more milliseconds of collection per second.
- */
-const HEAP_GROWING_PERCENT = 50;
 
 /**
  * Longest value of the flags in seconds that set a timer; also the most
@@ -192,7 +181,6 @@ export const workCommand: CommandModule<GlobalArgs, WorkArgs> = {
       ) as unknown as Argv<WorkArgs>,
   handler: async (argv) => {
     checkArgs(argv);
-    setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const config = readConfig(argv);
     const ops = readOps(argv);
     const queueKeys = createKeys(config.prefix);
