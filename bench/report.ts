@@ -158,7 +158,8 @@ export function printReport(report: Report): void {
   if (d) {
     lines.push(
       "",
-      `2. Database-bound: notificar_ticket_creado, ${thousands(d.tasks)} tasks, concurrency ${d.concurrency}`,
+      `2. Database-bound: notificar_ticket_creado, ${thousands(d.tasks)} tasks ` +
+        `after ${thousands(d.warmup)} untimed, concurrency ${d.concurrency}`,
       `batchctl ${thousands(d.batchctl.tps)}/s (${d.batchctl.runs_tps.map(thousands).join(" ")}), ` +
         `direct pg pool ${thousands(d.direct.tps)}/s (${d.direct.runs_tps.map(thousands).join(" ")}): ` +
         `overhead ${d.overhead_pct}% (rounds ${d.overhead_pct_pairs.join(" ")})`,

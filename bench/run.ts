@@ -51,6 +51,8 @@ import { printReport, toJson, type Report } from "./report.js";
 interface Plan {
   redisBound: [concurrency: number, tasks: number][];
   databaseTasks: number;
+  /** Untimed calls before them, on every side (code compiled, pool open). */
+  databaseWarmup: number;
   /** Warm-up, then measured seconds of the open-loop producer. */
   pickupSeconds: { warmup: number; measured: number };
   costTasks: number;
@@ -68,6 +70,7 @@ const FULL: Plan = {
     [32, 50_000],
   ],
   databaseTasks: 10_000,
+  databaseWarmup: 6_000,
   pickupSeconds: { warmup: 2, measured: 5 },
   costTasks: 10_000,
   rss: [10_000, 1_000_000],
@@ -84,6 +87,7 @@ const QUICK: Plan = {
     [32, 6_000],
   ],
   databaseTasks: 2_000,
+  databaseWarmup: 2_000,
   pickupSeconds: { warmup: 0.5, measured: 1 },
   costTasks: 3_000,
   rss: [10_000, 30_000],
@@ -177,7 +181,7 @@ try {
     report.databaseBound = await runDatabaseBound(
       redis,
       db,
-      plan.databaseTasks,
+      { tasks: plan.databaseTasks, warmup: plan.databaseWarmup },
       32,
       args.rounds,
     );

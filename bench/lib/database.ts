@@ -23,7 +23,11 @@ export interface BenchDatabase {
   batchUrl: string;
   /** Inserts `count` tickets; returns their ids. */
   addTickets(count: number): Promise<string[]>;
-  /** Deletes every notification, so that each run inserts them anew. */
+  /**
+   * Deletes every notification, so that each run inserts them anew, and
+   * checkpoints: no run shares its seconds with a checkpoint of the
+   * run before, and each starts writing whole pages to the WAL alike.
+   */
   clearNotifications(): Promise<void>;
   drop(): Promise<void>;
 }
@@ -90,6 +94,7 @@ export async function setupBenchDatabase(): Promise<BenchDatabase> {
     clearNotifications: () =>
       asAdmin(adminUrl, async (client) => {
         await client.query("TRUNCATE tickets.notificaciones");
+        await client.query("CHECKPOINT");
       }),
     drop,
   };

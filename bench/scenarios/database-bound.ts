@@ -5,9 +5,13 @@
  * direct time. batchctl prepares its calls (BATCH_PG_PREPARE=on), a plain
  * pool.query does not: a third side, the direct pool with the same
  * prepared statement, shows what is left of the overhead once both do. Every run starts with no notification recorded, so each
- * call inserts one (the same work in both). Both sides first run WARMUP
- * calls that are not timed (connections opened, code compiled): the
- * figure is the steady state of a worker that runs for hours.
+ * call inserts one (the same work in both), right after a checkpoint.
+ * Every side first runs `warmup` calls that are not timed (connections
+ * opened, code compiled): the figure is the steady state of a worker that
+ * runs for hours. Both reach it late: per 1,000 tasks, batchctl ran
+ * 2,660-3,021/s, then 4,100, then 6,000-6,500 until its 6,000th task and
+ * 6,500-8,000 after; the direct prepared loop 3,650, 5,700, 6,900, then
+ * 7,600-11,500.
  */
 import { writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,9 +22,6 @@ import type { BenchRedis } from "../lib/redis.js";
 import { median, progress, round, thousands } from "../lib/stats.js";
 
 const PREFIX = "cola:batch";
-/** Untimed calls before the timed ones, on both sides. */
-const WARMUP = 2_000;
-
 /** One side of scenario 2. */
 interface Contender {
   tps: number;
@@ -41,6 +42,8 @@ interface Run {
 /** What scenario 2 measured. */
 export interface DatabaseBoundResult {
   tasks: number;
+  /** Untimed calls run before them on every side. */
+  warmup: number;
   concurrency: number;
   batchctl: Contender;
   direct: Contender;
@@ -58,6 +61,7 @@ async function batchctlRun(
   redis: BenchRedis,
   db: BenchDatabase,
   ids: string[],
+  warmup: number,
   concurrency: number,
 ): Promise<Run> {
   await redis.reset();
@@ -65,7 +69,7 @@ async function batchctlRun(
   const at = new Date().toISOString();
   const tasks = ids.map((ticket_id, i) =>
     JSON.stringify({
-      id: i < WARMUP ? `w-${i}` : `n-${i}`,
+      id: i < warmup ? `w-${i}` : `n-${i}`,
       tipo: "notificar_ticket_creado",
       ticket_id,
       encolada_en: at,
@@ -114,18 +118,19 @@ async function batchctlRun(
     first = Math.min(first, Date.parse(record.iniciada_en));
     last = Math.max(last, Date.parse(record.terminada_en));
   }
-  const tps = (ids.length - WARMUP) / (Math.max(last - first, 1) / 1000);
+  const tps = (ids.length - warmup) / (Math.max(last - first, 1) / 1000);
   return { tps, cpu_s: usage.cpu_s, elu: usage.elu };
 }
 
 async function directRun(
   db: BenchDatabase,
   idsFile: string,
+  warmup: number,
   concurrency: number,
   isPrepared: boolean,
 ): Promise<Run> {
   await db.clearNotifications();
-  const args = [db.batchUrl, String(concurrency), idsFile, String(WARMUP)];
+  const args = [db.batchUrl, String(concurrency), idsFile, String(warmup)];
   if (isPrepared) args.push("prepared");
   const child = startMeasured(benchWorker("direct-db"), args, {});
   const line = await child.waitForLine((l) => l.startsWith("{"));
@@ -140,15 +145,15 @@ async function directRun(
   };
 }
 
-/** Runs scenario 2: `rounds` pairs of `tasks` tasks each. */
+/** Runs scenario 2: `rounds` rounds of `warmup` + `tasks` calls a side. */
 export async function runDatabaseBound(
   redis: BenchRedis,
   db: BenchDatabase,
-  tasks: number,
+  { tasks, warmup }: { tasks: number; warmup: number },
   concurrency: number,
   rounds: number,
 ): Promise<DatabaseBoundResult> {
-  const ids = await db.addTickets(WARMUP + tasks);
+  const ids = await db.addTickets(warmup + tasks);
   const idsFile = join(tmpdir(), `batchctl-bench-ids-${process.pid}.txt`);
   await writeFile(idsFile, ids.join("\n"));
   const batchctl: Run[] = [];
@@ -158,11 +163,13 @@ export async function runDatabaseBound(
     for (let round = 0; round < rounds; round++) {
       const sides = [
         async () =>
-          batchctl.push(await batchctlRun(redis, db, ids, concurrency)),
+          batchctl.push(await batchctlRun(redis, db, ids, warmup, concurrency)),
         async () =>
-          direct.push(await directRun(db, idsFile, concurrency, false)),
+          direct.push(await directRun(db, idsFile, warmup, concurrency, false)),
         async () =>
-          prepared.push(await directRun(db, idsFile, concurrency, true)),
+          prepared.push(
+            await directRun(db, idsFile, warmup, concurrency, true),
+          ),
       ];
       // A B C, then C B A: no side always runs on the warmest machine.
       if (round % 2 === 1) sides.reverse();
@@ -185,13 +192,14 @@ export async function runDatabaseBound(
     tps: round(median(runs.map((r) => r.tps)), 0),
     runs_tps: runs.map((r) => round(r.tps, 0)),
     cpu_us_per_task: round(
-      median(runs.map((r) => (r.cpu_s / (WARMUP + tasks)) * 1e6)),
+      median(runs.map((r) => (r.cpu_s / (warmup + tasks)) * 1e6)),
       0,
     ),
     event_loop_busy: round(median(runs.map((r) => r.elu))),
   });
   return {
     tasks,
+    warmup,
     concurrency,
     batchctl: contender(batchctl),
     direct: contender(direct),
