@@ -4,7 +4,7 @@
 // With BENCH_LOOP_DELAY=1 it also samples the event loop's delay (every
 // millisecond) and the longest garbage collection pause, which explain a
 // latency tail that the queue's own round trips do not.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import {
   monitorEventLoopDelay,
   performance,
@@ -26,6 +26,24 @@ if (delays) {
   }).observe({ entryTypes: ["gc"] });
 }
 
+/**
+ * Peak RSS of this process, in MB. On Linux, `VmHWM` of its own memory:
+ * `resourceUsage().maxRSS` (getrusage) keeps, across the exec that
+ * started this process, the peak of the process that forked it, so a
+ * worker spawned by a bench grown to 177 MB reported 177 MB whatever it
+ * used itself.
+ */
+function peakRssMb(usage) {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+    if (kb !== undefined) return Number(kb) / 1024;
+  } catch {
+    // Not Linux: getrusage's figure, in kilobytes.
+  }
+  return usage.maxRSS / 1024;
+}
+
 if (file) {
   process.on("exit", () => {
     const usage = process.resourceUsage();
@@ -36,8 +54,7 @@ if (file) {
         cpu_s: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
         user_s: usage.userCPUTime / 1e6,
         system_s: usage.systemCPUTime / 1e6,
-        // maxRSS is in kilobytes.
-        max_rss_mb: usage.maxRSS / 1024,
+        max_rss_mb: peakRssMb(usage),
         // Share of its life the event loop spent running code (0..1).
         elu: performance.eventLoopUtilization().utilization,
         ...(delays && {
