@@ -12,6 +12,7 @@ import type { Database } from "../db/index.js";
 import type { Ack, WorkerInfo, WorkerQueue } from "../queue/index.js";
 import { createAckBuffer } from "./ack-buffer.js";
 import { createClaimAhead } from "./claim-ahead.js";
+import { createHeldEntries } from "./held-entries.js";
 import type { HandlerContext } from "./handlers/index.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { runTask } from "./run-task.js";
@@ -95,12 +96,15 @@ export function createWorker(options: WorkerOptions): Worker {
     recovered: 0,
     returned: 0,
   };
-  /** Claimed tasks waiting for a slot, oldest first. */
-  const ready: string[] = [];
+  /** Claimed tasks waiting for a slot, oldest first (their held slots). */
+  const ready: number[] = [];
   /** Tasks whose handler runs now: at most --concurrency. */
   let active = 0;
-  /** Tasks from their start until their outcome is written. */
-  const running = new Set<Promise<void>>();
+  /**
+   * Tasks from their start until their outcome is written. A count, not a
+   * Set of their promises: see held-entries.ts for what a Set costs here.
+   */
+  let running = 0;
   /** Tasks promised to claims whose reply has not come yet. */
   let reserved = 0;
   /**
@@ -119,8 +123,8 @@ export function createWorker(options: WorkerOptions): Worker {
   let isPaused = false;
   let pollDelayMs = options.timings.pollMs;
   let seenUncertain = queue.uncertainRequests();
-  /** Entries of our in-flight list that a task of ours owns, with counts. */
-  const held = new Map<string, number>();
+  /** Entries of our in-flight list that a task of ours owns. */
+  const held = createHeldEntries();
   let requestsPerMin: number | undefined;
   let abandonTimer: NodeJS.Timeout | undefined;
   let onStop = () => {};
@@ -132,7 +136,7 @@ export function createWorker(options: WorkerOptions): Worker {
     pid: process.pid,
     started_at: startedAt,
     concurrency: options.concurrency,
-    in_flight: running.size + ready.length,
+    in_flight: running + ready.length,
     processed: totals.processed,
     failed: totals.failed,
     transport: options.transport,
@@ -159,7 +163,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /** How many more tasks may be claimed now (see claim-ahead.ts). */
   const room = () =>
-    claimAhead.capacity() - ready.length - (running.size - acking) - reserved;
+    claimAhead.capacity() - ready.length - (running - acking) - reserved;
 
   /** Whether claimed tasks may start (and more be claimed). */
   const mayFetch = () => !isStopping && !isDatabaseDown;
@@ -263,22 +267,21 @@ export function createWorker(options: WorkerOptions): Worker {
     if (raws.length === 0) return;
     pollDelayMs = options.timings.pollMs;
     events.emit("task:claimed", { worker: id, count: raws.length });
-    for (const raw of raws) {
-      held.set(raw, (held.get(raw) ?? 0) + 1);
-      ready.push(raw);
-    }
+    for (const raw of raws) ready.push(held.hold(raw));
     startReady();
   }
 
   /** Starts waiting tasks while slots are free and fetching goes on. */
   function startReady(): void {
     while (active < options.concurrency && ready.length > 0 && mayFetch()) {
-      start(ready.shift() as string);
+      start(ready.shift() as number);
     }
   }
 
-  function start(raw: string): void {
+  function start(slot: number): void {
+    const raw = held.entry(slot);
     active++;
+    running++;
     const task = (async () => {
       const run = await runTask(raw, {
         worker: id,
@@ -293,19 +296,12 @@ export function createWorker(options: WorkerOptions): Worker {
       if (run.isDatabaseDown) markDatabaseDown(run.ack.record.error?.mensaje);
       startReady();
       await acks.add(run.ack);
-      release(raw);
+      held.release(slot);
     })();
-    running.add(task);
     void task.finally(() => {
-      running.delete(task);
+      running--;
       wake.notify();
     });
-  }
-
-  function release(raw: string): void {
-    const count = held.get(raw) ?? 0;
-    if (count <= 1) held.delete(raw);
-    else held.set(raw, count - 1);
   }
 
   /**
@@ -325,7 +321,7 @@ export function createWorker(options: WorkerOptions): Worker {
     } finally {
       isAdopting = false;
     }
-    const unmatched = new Map(held);
+    const unmatched = held.counts();
     const orphans: string[] = [];
     for (const entry of entries) {
       const count = unmatched.get(entry) ?? 0;
@@ -391,7 +387,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function isDrained(): Promise<boolean> {
-    if (running.size > 0 || acks.size > 0 || ready.length > 0) return false;
+    if (running > 0 || acks.size > 0 || ready.length > 0) return false;
     return (await queue.remainingWork()) === 0;
   }
 
@@ -408,11 +404,7 @@ export function createWorker(options: WorkerOptions): Worker {
         await wake.wait();
         continue;
       }
-      if (
-        queue.isPolling &&
-        running.size > 0 &&
-        free < options.concurrency / 2
-      ) {
+      if (queue.isPolling && running > 0 && free < options.concurrency / 2) {
         // Each claim is an HTTP request: let a few more tasks finish so
         // that one claim brings several.
         await sleep(CLAIM_GATHER_MS);
@@ -451,7 +443,7 @@ export function createWorker(options: WorkerOptions): Worker {
         }
         if (claimed.length > 0) continue;
         if (options.drain && (await isDrained())) return;
-        if (options.drain && running.size > 0) {
+        if (options.drain && running > 0) {
           // Wake as soon as a task finishes, to see whether that was the last.
           await wake.wait(options.timings.pollMs);
           continue;
@@ -478,7 +470,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function waitForRunningTasks(): Promise<void> {
-    while (running.size > 0 && !isAbandoned) await wake.wait();
+    while (running > 0 && !isAbandoned) await wake.wait();
   }
 
   async function shutdown(): Promise<void> {
@@ -563,10 +555,10 @@ export function createWorker(options: WorkerOptions): Worker {
       isStopping = true;
       onStop();
       log.info(
-        { reason, in_flight: running.size },
+        { reason, in_flight: running },
         "stopping: no new tasks, waiting for in-flight ones",
       );
-      events.emit("worker:stopping", { reason, inFlight: running.size });
+      events.emit("worker:stopping", { reason, inFlight: running });
       queue.interruptBlocking();
       abandonTimer = setTimeout(() => {
         log.warn(
