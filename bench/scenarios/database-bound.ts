@@ -4,8 +4,9 @@
  * of the same size, in pairs; the queue's overhead in percent of the
  * direct time. batchctl prepares its calls (BATCH_PG_PREPARE=on), a plain
  * pool.query does not: a third side, the direct pool with the same
- * prepared statement, shows what is left of the overhead once both do. Every run starts with no notification recorded, so each
- * call inserts one (the same work in both), right after a checkpoint.
+ * prepared statement, shows what is left of the overhead once both do.
+ * Every run starts with no notification recorded, so each call inserts
+ * one (the same work in both), right after a checkpoint.
  * Every side first runs `warmup` calls that are not timed (connections
  * opened, code compiled): the figure is the steady state of a worker that
  * runs for hours. Both reach it late: per 1,000 tasks, batchctl ran

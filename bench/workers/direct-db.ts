@@ -7,7 +7,8 @@
  *
  * `idsFile` holds one ticket id per line; the first `warmup` calls are not
  * timed. With `prepared`, the call is a named prepared statement, as
- * batchctl sends it by default (BATCH_PG_PREPARE). Prints one JSON line: `{"t0":ms,"t1":ms,"calls":n,"failed":n}`
+ * batchctl sends it by default (BATCH_PG_PREPARE). Prints one JSON line,
+ * `{"t0":ms,"t1":ms,"calls":n,"failed":n}`
  * (epoch ms of the first timed call and of the last reply; timed calls).
  */
 import { readFile } from "node:fs/promises";
