@@ -170,6 +170,13 @@ return recovered
  * removes that copy in the same step. So a batch written twice (a write
  * retried after a lost reply) records nothing twice, and a task that
  * another worker already returned to the queue leaves no second record.
+ * Known gap: copies are told apart by their text only. When a producer
+ * queued one text twice and this worker runs both, a batch written again
+ * after a lost reply takes the other copy's entry: that copy gets the
+ * first one's record, and its own outcome is then skipped (logged as
+ * "outcomes not recorded"). Each copy still ends with one record. Telling
+ * them apart needs a per-claim token in the in-flight list, which changes
+ * what other workers and the reaper read there.
  * An outcome with keys to delete UNLINKs them in that same step; with a
  * payload tail, its record is payload .. (how many existed) .. tail.
  *
