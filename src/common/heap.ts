@@ -5,8 +5,8 @@
  * Left to itself, V8 lets a worker that allocates as fast as this one grow
  * the old generation to several times its live size (the first limit is
  * about four times what module loading left), so the peak RSS would depend
- * on how long the worker had run. At 50% it stays flat from 10,000 to
- * 1,000,000 tasks (bench/, scenario 4) for a few more milliseconds of
+ * on how long the worker had run. At 50% it stays within 20% from 10,000
+ * to 1,000,000 tasks (bench/, scenario 4) for a few more milliseconds of
  * collection per second. Set before anything else loads: set later, the
  * first limit is already drawn with V8's own factor, and a long queue's
  * first second peaked 20 MB higher.
