@@ -17,6 +17,11 @@ export interface QueueKeys {
   /** Hash: schedule name -> what the workers running it published. */
   schedules: string;
   inFlight(worker: string): string;
+  /**
+   * List: ids of the last acknowledgement writes the worker's in-flight
+   * list saw applied, so that a write sent again is not applied twice.
+   */
+  acknowledged(worker: string): string;
   heartbeat(worker: string): string;
   stats(day: string): string;
   /** Marker (with a TTL) that one tick of a schedule was enqueued. */
@@ -37,6 +42,7 @@ export function createKeys(prefix: string): QueueKeys {
     audit: `${prefix}:auditoria`,
     schedules: `${prefix}:horarios`,
     inFlight: (worker) => `${prefix}:procesando:${worker}`,
+    acknowledged: (worker) => `${prefix}:acuses:${worker}`,
     heartbeat: (worker) => `${prefix}:worker:${worker}`,
     stats: (day) => `${prefix}:stats:${day}`,
     scheduleTick: (name, stamp) => `${prefix}:horario:${name}:${stamp}`,

@@ -155,10 +155,11 @@ return recovered
 
 /**
  * KEYS: inFlight, processed, failed, retries, statsDay, pending, pause,
- * scheduled, workers, then the keys every outcome deletes, outcome after
- * outcome.
+ * scheduled, workers, acknowledged (the worker's applied write ids), then
+ * the keys every outcome deletes, outcome after outcome.
  * ARGV: processedCap, statsTtlSeconds, claimMax, promoteNowMs (0: do not
- * promote), promoteLimit, workerId, then seven per outcome: kind (p, f or
+ * promote), promoteLimit, workerId, writeId ('' for none), then seven per
+ * outcome: kind (p, f or
  * r; in capitals when the next argument is the SHA-1 of the raw task
  * instead of the task), raw task or its SHA-1, payload (record, or the
  * task to retry), retry due ms, counter field, payload tail, how many keys
@@ -166,17 +167,16 @@ return recovered
  * could pass a REST request limit, and its bytes are in the in-flight
  * list already.
  *
- * Writes each outcome only if its in-flight copy is still there, and
- * removes that copy in the same step. So a batch written twice (a write
- * retried after a lost reply) records nothing twice, and a task that
- * another worker already returned to the queue leaves no second record.
- * Known gap: copies are told apart by their text only. When a producer
- * queued one text twice and this worker runs both, a batch written again
- * after a lost reply takes the other copy's entry: that copy gets the
- * first one's record, and its own outcome is then skipped (logged as
- * "outcomes not recorded"). Each copy still ends with one record. Telling
- * them apart needs a per-claim token in the in-flight list, which changes
- * what other workers and the reaper read there.
+ * A write whose writeId is among the worker's last 16 applied ones (kept
+ * a day after its last write) was applied already, its reply lost: it
+ * records nothing again, reports nothing skipped and each count of
+ * deleted keys as -1 (unknown). Else
+ * each outcome is written only if its in-flight copy is still there, and
+ * that copy is removed in the same step: a task that another worker
+ * already returned to the queue leaves no second record. The write id
+ * matters when a producer queued one text twice and this worker runs
+ * both: copies are told apart by their text only, so a write applied
+ * again would take the other copy's entry and give it this record.
  * An outcome with keys to delete UNLINKs them in that same step; with a
  * payload tail, its record is payload .. (how many existed) .. tail.
  *
@@ -202,7 +202,18 @@ local function remove(entry, isDigest)
   end
   return 0
 end
-local nextKey, i = 10, 7
+local nextKey, i = 11, 8
+local writeId = ARGV[7]
+if writeId ~= '' and redis.call('LPOS', KEYS[10], writeId) then
+  while i <= #ARGV do
+    if tonumber(ARGV[i + 6]) > 0 then deleted[#deleted + 1] = -1 end
+    i = i + 7
+  end
+elseif writeId ~= '' then
+  redis.call('LPUSH', KEYS[10], writeId)
+  redis.call('LTRIM', KEYS[10], 0, 15)
+  redis.call('EXPIRE', KEYS[10], 86400)
+end
 while i <= #ARGV do
   local kind, payload = string.lower(ARGV[i]), ARGV[i + 2]
   local field, tail, keyCount = ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
@@ -224,7 +235,7 @@ while i <= #ARGV do
     end
     counters[field] = (counters[field] or 0) + 1
   else
-    skipped[#skipped + 1] = (i - 7) / 7
+    skipped[#skipped + 1] = (i - 8) / 7
     if keyCount > 0 then deleted[#deleted + 1] = -1 end
   end
   i = i + 7

@@ -128,9 +128,17 @@ export interface WorkerQueue {
   /**
    * `acknowledge`, then `claim(max)`, in one request: a busy worker
    * writes what finished and fetches what comes next in one round trip.
-   * With max 0 it claims (and promotes) nothing.
+   * With max 0 it claims (and promotes) nothing. `writeId`, unique per
+   * write of this worker and the same when a write is sent again after a
+   * lost reply: a write whose id was applied already records nothing
+   * (without one, the in-flight copies alone decide, and a second copy of
+   * the same text may take the first one's record).
    */
-  acknowledgeAndClaim(acks: Ack[], max: number): Promise<AckResult>;
+  acknowledgeAndClaim(
+    acks: Ack[],
+    max: number,
+    writeId?: string,
+  ): Promise<AckResult>;
   /** Moves due retries and scheduled tasks to the queue; returns how many. */
   promoteDue(now: number): Promise<number>;
   /** Registers the worker and refreshes its heartbeat for `ttlMs`. */
@@ -178,6 +186,7 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
   async function acknowledgeAndClaim(
     acks: Ack[],
     max: number,
+    writeId = "",
   ): Promise<AckResult> {
     const day = keys.stats(statsDay(new Date()));
     const fixedKeys = [
@@ -190,6 +199,7 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
       keys.pause,
       keys.scheduled,
       keys.workers,
+      keys.acknowledged(worker),
     ];
     // A polling worker promotes due retries with every claim (isPolling).
     const promoteAt = !blocking && max > 0 ? Date.now() : 0;
@@ -200,7 +210,7 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
     >(
       acknowledgeScript,
       [...fixedKeys, ...deleteKeys],
-      [...fixedArgs, worker, ...args],
+      [...fixedArgs, worker, writeId, ...args],
     );
     fillDeleted(acks, deleted);
     const skippedAcks = skipped.map((position) => acks[Number(position)]!);

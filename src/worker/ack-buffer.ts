@@ -25,7 +25,12 @@ export const ACK_TICK_MS = 5;
 
 /** Options of `createAckBuffer`. */
 export interface AckBufferOptions {
-  write(acks: Ack[]): Promise<void>;
+  /**
+   * Writes `acks`. `writeId` is new for each batch and the same when that
+   * batch is written again after a failure (its reply may have been lost
+   * after Redis applied it).
+   */
+  write(acks: Ack[], writeId: string): Promise<void>;
   /** Pending outcomes that are written at once, without waiting a tick. */
   flushAt: number;
   /** Most outcomes per request (at most MAX_BATCH). */
@@ -55,6 +60,8 @@ function isTooLarge(error: unknown): boolean {
 /** Creates an acknowledgement buffer. */
 export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let pending: { ack: Ack; done: () => void }[] = [];
+  /** Batches written so far: the next one's id. */
+  let writes = 0;
   /** A flush is due on the next turn of the event loop. */
   let isScheduled = false;
   /** A flush is due when ACK_TICK_MS have passed. */
@@ -65,9 +72,10 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let isAbandoned = false;
 
   const writeWithRetry = async (acks: Ack[]): Promise<boolean> => {
+    const writeId = String(writes++);
     for (let attempt = 1; !isAbandoned; attempt++) {
       try {
-        await options.write(acks);
+        await options.write(acks, writeId);
         return true;
       } catch (error) {
         if (isTooLarge(error) && acks.length > 1) {

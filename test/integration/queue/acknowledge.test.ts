@@ -260,6 +260,64 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
       ).toEqual(["a"]);
     });
 
+    it("applies a write sent again with its id once, leaving a second copy of the same text to its own task", async () => {
+      // A producer queued one text twice; this worker claimed both copies.
+      const raw = JSON.stringify({ tipo: "limpiar_cache", claves: ["k"] });
+      await transport.command("RPUSH", keys.pending, raw, raw);
+      const worker = createWorkerQueue({ transport, keys, worker: "w1" });
+      expect(await worker.claim(2)).toEqual([raw, raw]);
+      const first: Ack = { kind: "procesada", raw, record: record("first") };
+
+      await worker.acknowledgeAndClaim([first], 0, "7");
+      // The reply was lost: the same write goes again.
+      const again = await worker.acknowledgeAndClaim([first], 0, "7");
+
+      expect(again.skipped).toEqual([]);
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual([raw]);
+      const second: Ack = { kind: "fallida", raw, record: record("second") };
+      expect(
+        (await worker.acknowledgeAndClaim([second], 0, "8")).skipped,
+      ).toEqual([]);
+      expect(
+        (await readRecords(queue, keys.processed)).map((r) => r.id),
+      ).toEqual(["first"]);
+      expect((await readRecords(queue, keys.failed)).map((r) => r.id)).toEqual([
+        "second",
+      ]);
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual([]);
+      const stats = pairs(
+        (await transport.command(
+          "HGETALL",
+          keys.stats(statsDay(new Date())),
+        )) as string[],
+      );
+      expect(stats).toEqual({
+        "limpiar_cache:procesadas": "1",
+        "limpiar_cache:fallidas": "1",
+      });
+    });
+
+    it("keeps only the last 16 write ids, for a day", async () => {
+      const { worker, raws } = await claimed("a");
+      for (let id = 0; id < 20; id++) {
+        await worker.acknowledgeAndClaim([], 0, String(id));
+      }
+      await worker.acknowledgeAndClaim(
+        [{ kind: "procesada", raw: raws[0]!, record: record("a") }],
+        0,
+        "20",
+      );
+      const ids = await readList(queue, keys.acknowledged("w1"));
+      expect(ids).toHaveLength(16);
+      expect(ids[0]).toBe("20");
+      const ttl = (await transport.command(
+        "TTL",
+        keys.acknowledged("w1"),
+      )) as number;
+      expect(ttl).toBeGreaterThan(86_000);
+      expect(ttl).toBeLessThanOrEqual(86_400);
+    });
+
     it("still writes the outcomes while paused, and claims nothing", async () => {
       const { worker, raws } = await claimed("a");
       await transport.command("RPUSH", keys.pending, "{}");

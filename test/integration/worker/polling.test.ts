@@ -206,4 +206,33 @@ describe("worker polling over REST", () => {
     expect(done.sort()).toEqual([...ids].sort());
     expect(await queue.transport.command("LLEN", queue.keys.pending)).toBe(0);
   });
+
+  it("records each copy of a text queued many times once, with its own record, when replies are lost", async () => {
+    // No id: the worker gives each copy its own. A write sent again after
+    // a lost reply must not take another copy's entry and give it its record.
+    const server = await acquireRestServer();
+    const raws = [
+      ...Array.from({ length: 60 }, () =>
+        JSON.stringify({ tipo: "procesar_tickets_vencidos" }),
+      ),
+      ...Array.from({ length: 60 }, () =>
+        JSON.stringify({ tipo: "limpiar_cache", claves: ["polling:k"] }),
+      ),
+    ];
+    await queue.transport.command("RPUSH", queue.keys.pending, ...raws);
+    server.faults.loseReplyEvery = 4;
+
+    try {
+      const totals = await start(true).done;
+
+      expect(totals).toMatchObject({ processed: 120, failed: 0 });
+    } finally {
+      server.faults.loseReplyEvery = 0;
+      await releaseRestServer();
+    }
+    const records = await readRecords(queue, queue.keys.processed);
+    expect(records).toHaveLength(120);
+    expect(new Set(records.map((r) => r.id)).size).toBe(120);
+    expect(await queue.transport.command("LLEN", queue.keys.pending)).toBe(0);
+  });
 });
