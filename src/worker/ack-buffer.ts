@@ -5,6 +5,7 @@
  * up to ACK_TICK_MS to share a request. So a record's latency stays low
  * while a busy worker spends one round trip on many tasks.
  */
+import { randomBytes } from "node:crypto";
 import type { Ack } from "../queue/index.js";
 import { sleep } from "./signal.js";
 
@@ -60,8 +61,14 @@ function isTooLarge(error: unknown): boolean {
 /** Creates an acknowledgement buffer. */
 export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let pending: { ack: Ack; done: () => void }[] = [];
-  /** Batches written so far: the next one's id. */
+  /**
+   * Batches written so far: the next one's id, after this buffer's own
+   * random part, so that a restarted process whose worker id came out the
+   * same (one host name, pid 1 in a container, and 24 random bits alike)
+   * never sends an id its predecessor applied.
+   */
   let writes = 0;
+  const idPrefix = randomBytes(8).toString("hex");
   /** A flush is due on the next turn of the event loop. */
   let isScheduled = false;
   /** A flush is due when ACK_TICK_MS have passed. */
@@ -72,7 +79,7 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let isAbandoned = false;
 
   const writeWithRetry = async (acks: Ack[]): Promise<boolean> => {
-    const writeId = String(writes++);
+    const writeId = `${idPrefix}-${writes++}`;
     for (let attempt = 1; !isAbandoned; attempt++) {
       try {
         await options.write(acks, writeId);

@@ -108,4 +108,64 @@ describe("ack buffer", () => {
     expect(done).toEqual(["a"]);
     expect(writes.map((w) => w.ids)).toEqual([["a"], ["b"], ["c"]]);
   });
+
+  it("sends a retried write with its id again, and every other write with a new one", async () => {
+    // Attempts: the first fails (its reply lost), the second succeeds; the
+    // next batch is too large once and goes as two halves.
+    const sent: { ids: string[]; writeId: string }[] = [];
+    let failures = [new Error("reply lost")];
+    const buffer = createAckBuffer({
+      write: async (acks, writeId) => {
+        sent.push({ ids: acks.map((a) => a.record.id), writeId });
+        const failure = failures.shift();
+        if (failure) throw failure;
+      },
+      flushAt: 1,
+      batchSize: 256,
+      isBusy: () => false,
+      onWritten: () => undefined,
+      onWriteError: () => undefined,
+    });
+
+    const first = buffer.add(ack("a"));
+    await vi.runAllTimersAsync();
+    await first;
+    failures = [Object.assign(new Error("too large"), { code: "too-large" })];
+    const rest = Promise.all(["b", "c"].map((id) => buffer.add(ack(id))));
+    await vi.runAllTimersAsync();
+    await rest;
+
+    expect(sent.map((s) => s.ids)).toEqual([
+      ["a"],
+      ["a"],
+      ["b", "c"],
+      ["b"],
+      ["c"],
+    ]);
+    const ids = sent.map((s) => s.writeId);
+    expect(ids[1]).toBe(ids[0]);
+    expect(new Set(ids.slice(1)).size).toBe(4);
+  });
+
+  it("draws ids that another buffer (a restarted worker) does not repeat", () => {
+    const idOf = async () => {
+      let writeId = "";
+      const buffer = createAckBuffer({
+        write: async (_acks, id) => void (writeId = id),
+        flushAt: 1,
+        batchSize: 256,
+        isBusy: () => false,
+        onWritten: () => undefined,
+        onWriteError: () => undefined,
+      });
+      const done = buffer.add(ack("a"));
+      await vi.runAllTimersAsync();
+      await done;
+      return writeId;
+    };
+    return Promise.all([idOf(), idOf()]).then(([a, b]) => {
+      expect(a).not.toBe("");
+      expect(a).not.toBe(b);
+    });
+  });
 });
