@@ -18,8 +18,8 @@ export interface QueueKeys {
   schedules: string;
   inFlight(worker: string): string;
   /**
-   * List: ids of the last acknowledgement writes the worker's in-flight
-   * list saw applied, so that a write sent again is not applied twice.
+   * Sorted set: ids of the worker's acknowledgement writes applied and
+   * possibly sent again, so that a write is never applied twice.
    */
   acknowledged(worker: string): string;
   heartbeat(worker: string): string;

@@ -158,8 +158,8 @@ return recovered
  * scheduled, workers, acknowledged (the worker's applied write ids), then
  * the keys every outcome deletes, outcome after outcome.
  * ARGV: processedCap, statsTtlSeconds, claimMax, promoteNowMs (0: do not
- * promote), promoteLimit, workerId, writeId ('' for none), then seven per
- * outcome: kind (p, f or
+ * promote), promoteLimit, workerId, writeId ('' for none), writeSeq,
+ * oldestUnanswered, then seven per outcome: kind (p, f or
  * r; in capitals when the next argument is the SHA-1 of the raw task
  * instead of the task), raw task or its SHA-1, payload (record, or the
  * task to retry), retry due ms, counter field, payload tail, how many keys
@@ -167,10 +167,13 @@ return recovered
  * could pass a REST request limit, and its bytes are in the in-flight
  * list already.
  *
- * A write whose writeId is among the worker's last 16 applied ones (kept
- * a day after its last write) was applied already, its reply lost: it
- * records nothing again, reports nothing skipped and each count of
- * deleted keys as -1 (unknown). Else
+ * A write whose writeId the worker's applied ids hold (a sorted set by
+ * writeSeq, kept a day after its last write) was applied already, its
+ * reply lost: it records nothing again, reports nothing skipped and each
+ * count of deleted keys as -1 (unknown). The ids below oldestUnanswered
+ * are dropped: their replies came, so they are never sent again (a count
+ * of recent ids would not do: while one write waits out a retry, the
+ * other writes go on). Else
  * each outcome is written only if its in-flight copy is still there, and
  * that copy is removed in the same step: a task that another worker
  * already returned to the queue leaves no second record. The write id
@@ -202,16 +205,16 @@ local function remove(entry, isDigest)
   end
   return 0
 end
-local nextKey, i = 11, 8
+local nextKey, i = 11, 10
 local writeId = ARGV[7]
-if writeId ~= '' and redis.call('LPOS', KEYS[10], writeId) then
+if writeId ~= '' and redis.call('ZSCORE', KEYS[10], writeId) then
   while i <= #ARGV do
     if tonumber(ARGV[i + 6]) > 0 then deleted[#deleted + 1] = -1 end
     i = i + 7
   end
 elseif writeId ~= '' then
-  redis.call('LPUSH', KEYS[10], writeId)
-  redis.call('LTRIM', KEYS[10], 0, 15)
+  redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', '(' .. ARGV[9])
+  redis.call('ZADD', KEYS[10], ARGV[8], writeId)
   redis.call('EXPIRE', KEYS[10], 86400)
 end
 while i <= #ARGV do
@@ -235,7 +238,7 @@ while i <= #ARGV do
     end
     counters[field] = (counters[field] or 0) + 1
   else
-    skipped[#skipped + 1] = (i - 8) / 7
+    skipped[#skipped + 1] = (i - 10) / 7
     if keyCount > 0 then deleted[#deleted + 1] = -1 end
   end
   i = i + 7

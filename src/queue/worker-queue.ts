@@ -20,6 +20,16 @@ import {
 } from "./scripts.js";
 import type { Arg, Command, RedisTransport } from "./transport.js";
 
+/** What tells one acknowledgement write apart from every other. */
+export interface WriteId {
+  /** Unique among the worker's writes. */
+  id: string;
+  /** Its place in the worker's order of writes. */
+  seq: number;
+  /** The lowest `seq` whose reply has not come yet: older ids are done. */
+  oldest: number;
+}
+
 /** Default cap of `P:procesadas` (DESIGN.md section 2). */
 export const DEFAULT_PROCESSED_CAP = 10_000;
 /** Stats hashes expire after this long (90 days). */
@@ -128,16 +138,17 @@ export interface WorkerQueue {
   /**
    * `acknowledge`, then `claim(max)`, in one request: a busy worker
    * writes what finished and fetches what comes next in one round trip.
-   * With max 0 it claims (and promotes) nothing. `writeId`, unique per
-   * write of this worker and the same when a write is sent again after a
-   * lost reply: a write whose id was applied already records nothing
-   * (without one, the in-flight copies alone decide, and a second copy of
-   * the same text may take the first one's record).
+   * With max 0 it claims (and promotes) nothing. `write` (see
+   * ack-buffer.ts) is unique per write of this worker and the same when a
+   * write is sent again after a lost reply: a write whose id was applied
+   * already records nothing (without one, the in-flight copies alone
+   * decide, and a second copy of the same text may take the first one's
+   * record).
    */
   acknowledgeAndClaim(
     acks: Ack[],
     max: number,
-    writeId?: string,
+    write?: WriteId,
   ): Promise<AckResult>;
   /** Moves due retries and scheduled tasks to the queue; returns how many. */
   promoteDue(now: number): Promise<number>;
@@ -186,7 +197,7 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
   async function acknowledgeAndClaim(
     acks: Ack[],
     max: number,
-    writeId = "",
+    write?: WriteId,
   ): Promise<AckResult> {
     const day = keys.stats(statsDay(new Date()));
     const fixedKeys = [
@@ -210,7 +221,12 @@ export function createWorkerQueue(options: WorkerQueueOptions): WorkerQueue {
     >(
       acknowledgeScript,
       [...fixedKeys, ...deleteKeys],
-      [...fixedArgs, worker, writeId, ...args],
+      [
+        ...fixedArgs,
+        worker,
+        ...(write ? [write.id, write.seq, write.oldest] : ["", 0, 0]),
+        ...args,
+      ],
     );
     fillDeleted(acks, deleted);
     const skippedAcks = skipped.map((position) => acks[Number(position)]!);

@@ -6,7 +6,7 @@
  * while a busy worker spends one round trip on many tasks.
  */
 import { randomBytes } from "node:crypto";
-import type { Ack } from "../queue/index.js";
+import type { Ack, WriteId } from "../queue/index.js";
 import { sleep } from "./signal.js";
 
 /** Most acknowledgements written in one request. */
@@ -27,11 +27,11 @@ export const ACK_TICK_MS = 5;
 /** Options of `createAckBuffer`. */
 export interface AckBufferOptions {
   /**
-   * Writes `acks`. `writeId` is new for each batch and the same when that
+   * Writes `acks`. `write.id` is new for each batch and the same when that
    * batch is written again after a failure (its reply may have been lost
    * after Redis applied it).
    */
-  write(acks: Ack[], writeId: string): Promise<void>;
+  write(acks: Ack[], write: WriteId): Promise<void>;
   /** Pending outcomes that are written at once, without waiting a tick. */
   flushAt: number;
   /** Most outcomes per request (at most MAX_BATCH). */
@@ -62,13 +62,15 @@ function isTooLarge(error: unknown): boolean {
 export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let pending: { ack: Ack; done: () => void }[] = [];
   /**
-   * Batches written so far: the next one's id, after this buffer's own
-   * random part, so that a restarted process whose worker id came out the
-   * same (one host name, pid 1 in a container, and 24 random bits alike)
-   * never sends an id its predecessor applied.
+   * Batches written so far: the next one's `seq`. Ids start with this
+   * buffer's own random part, so that a restarted process whose worker id
+   * came out the same (one host name, pid 1 in a container, and 24 random
+   * bits alike) never sends an id its predecessor applied.
    */
   let writes = 0;
   const idPrefix = randomBytes(8).toString("hex");
+  /** `seq` of the writes not answered yet (a few: see MAX_WRITES_IN_FLIGHT). */
+  const unanswered: number[] = [];
   /** A flush is due on the next turn of the event loop. */
   let isScheduled = false;
   /** A flush is due when ACK_TICK_MS have passed. */
@@ -79,10 +81,23 @@ export function createAckBuffer(options: AckBufferOptions): AckBuffer {
   let isAbandoned = false;
 
   const writeWithRetry = async (acks: Ack[]): Promise<boolean> => {
-    const writeId = `${idPrefix}-${writes++}`;
+    const seq = writes++;
+    unanswered.push(seq);
+    try {
+      return await attemptUntilWritten(acks, seq);
+    } finally {
+      unanswered.splice(unanswered.indexOf(seq), 1);
+    }
+  };
+
+  const attemptUntilWritten = async (
+    acks: Ack[],
+    seq: number,
+  ): Promise<boolean> => {
+    const id = `${idPrefix}-${seq}`;
     for (let attempt = 1; !isAbandoned; attempt++) {
       try {
-        await options.write(acks, writeId);
+        await options.write(acks, { id, seq, oldest: Math.min(...unanswered) });
         return true;
       } catch (error) {
         if (isTooLarge(error) && acks.length > 1) {

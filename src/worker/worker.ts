@@ -190,7 +190,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   const acks = createAckBuffer({
-    write: async (batch, writeId) => {
+    write: async (batch, write) => {
       // This batch leaves in the same step: claim for its room too, up to
       // one batch, unless fetching has stopped (a stop, the database away).
       acking += batch.length;
@@ -200,7 +200,7 @@ export function createWorker(options: WorkerOptions): Worker {
           mayFetch() && !isAdopting ? Math.min(room(), options.concurrency) : 0;
         ({ skipped } = await claimInto(
           max,
-          () => queue.acknowledgeAndClaim(batch, max, writeId),
+          () => queue.acknowledgeAndClaim(batch, max, write),
           (reply) => reply.claimed,
         ));
       } finally {

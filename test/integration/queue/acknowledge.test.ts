@@ -268,15 +268,22 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
       expect(await worker.claim(2)).toEqual([raw, raw]);
       const first: Ack = { kind: "procesada", raw, record: record("first") };
 
-      await worker.acknowledgeAndClaim([first], 0, "7");
+      const write = { id: "x-7", seq: 7, oldest: 7 };
+      await worker.acknowledgeAndClaim([first], 0, write);
       // The reply was lost: the same write goes again.
-      const again = await worker.acknowledgeAndClaim([first], 0, "7");
+      const again = await worker.acknowledgeAndClaim([first], 0, write);
 
       expect(again.skipped).toEqual([]);
       expect(await readList(queue, keys.inFlight("w1"))).toEqual([raw]);
       const second: Ack = { kind: "fallida", raw, record: record("second") };
       expect(
-        (await worker.acknowledgeAndClaim([second], 0, "8")).skipped,
+        (
+          await worker.acknowledgeAndClaim([second], 0, {
+            id: "x-8",
+            seq: 8,
+            oldest: 7,
+          })
+        ).skipped,
       ).toEqual([]);
       expect(
         (await readRecords(queue, keys.processed)).map((r) => r.id),
@@ -297,19 +304,47 @@ describe.each(TRANSPORTS)("over %s", (kind) => {
       });
     });
 
-    it("keeps only the last 16 write ids, for a day", async () => {
-      const { worker, raws } = await claimed("a");
-      for (let id = 0; id < 20; id++) {
-        await worker.acknowledgeAndClaim([], 0, String(id));
+    it("remembers a write id until no older write waits for its reply, for a day", async () => {
+      // Two copies of one text in flight, as in the test above.
+      const raw = JSON.stringify({ tipo: "limpiar_cache", claves: ["k"] });
+      await transport.command("RPUSH", keys.pending, raw, raw);
+      const worker = createWorkerQueue({ transport, keys, worker: "w1" });
+      expect(await worker.claim(2)).toEqual([raw, raw]);
+      const applied = async () =>
+        (await transport.command(
+          "ZRANGE",
+          keys.acknowledged("w1"),
+          0,
+          -1,
+        )) as string[];
+      const first: Ack = { kind: "procesada", raw, record: record("first") };
+      const write0 = { id: "x-0", seq: 0, oldest: 0 };
+
+      await worker.acknowledgeAndClaim([first], 0, write0);
+      // Its reply was lost; while it waits out a retry, 40 more writes get
+      // theirs (a count of recent ids would have forgotten it by now).
+      for (let seq = 1; seq <= 40; seq++) {
+        await worker.acknowledgeAndClaim([], 0, {
+          id: `x-${seq}`,
+          seq,
+          oldest: 0,
+        });
       }
-      await worker.acknowledgeAndClaim(
-        [{ kind: "procesada", raw: raws[0]!, record: record("a") }],
-        0,
-        "20",
-      );
-      const ids = await readList(queue, keys.acknowledged("w1"));
-      expect(ids).toHaveLength(16);
-      expect(ids[0]).toBe("20");
+      await worker.acknowledgeAndClaim([first], 0, write0);
+
+      expect(await readList(queue, keys.inFlight("w1"))).toEqual([raw]);
+      expect(await applied()).toHaveLength(41);
+      // Write 0 answered: the ids below the oldest one waiting are dropped.
+      const second: Ack = { kind: "procesada", raw, record: record("second") };
+      await worker.acknowledgeAndClaim([second], 0, {
+        id: "x-41",
+        seq: 41,
+        oldest: 41,
+      });
+      expect(await applied()).toEqual(["x-41"]);
+      expect(
+        (await readRecords(queue, keys.processed)).map((r) => r.id),
+      ).toEqual(["second", "first"]);
       const ttl = (await transport.command(
         "TTL",
         keys.acknowledged("w1"),

@@ -235,4 +235,30 @@ describe("worker polling over REST", () => {
     expect(new Set(records.map((r) => r.id)).size).toBe(120);
     expect(await queue.transport.command("LLEN", queue.keys.pending)).toBe(0);
   });
+
+  it("keeps each copy its own record while other writes go on during a resend", async () => {
+    // One write waits out the REST transport's resend while the other
+    // write slot carries on: dozens of writes before the resend lands.
+    const server = await acquireRestServer();
+    const count = 3000;
+    const raws = Array.from({ length: count }, () => '{"tipo":"nope"}');
+    await queue.transport.command("RPUSH", queue.keys.pending, ...raws);
+    server.faults.loseReplyEvery = 40;
+
+    try {
+      const worker = createTestWorker(queue, backend.db, {
+        drain: true,
+        concurrency: 8,
+        timings: { ...TIMINGS, pollMs: 5 },
+      });
+      running = { worker, done: worker.run() };
+      expect(await running.done).toMatchObject({ failed: count });
+    } finally {
+      server.faults.loseReplyEvery = 0;
+      await releaseRestServer();
+    }
+    const records = await readRecords(queue, queue.keys.failed);
+    expect(records).toHaveLength(count);
+    expect(new Set(records.map((r) => r.id)).size).toBe(count);
+  }, 60_000);
 });

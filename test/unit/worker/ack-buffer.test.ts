@@ -112,11 +112,15 @@ describe("ack buffer", () => {
   it("sends a retried write with its id again, and every other write with a new one", async () => {
     // Attempts: the first fails (its reply lost), the second succeeds; the
     // next batch is too large once and goes as two halves.
-    const sent: { ids: string[]; writeId: string }[] = [];
+    const sent: { ids: string[]; writeId: string; oldest: number }[] = [];
     let failures = [new Error("reply lost")];
     const buffer = createAckBuffer({
-      write: async (acks, writeId) => {
-        sent.push({ ids: acks.map((a) => a.record.id), writeId });
+      write: async (acks, write) => {
+        sent.push({
+          ids: acks.map((a) => a.record.id),
+          writeId: write.id,
+          oldest: write.oldest,
+        });
         const failure = failures.shift();
         if (failure) throw failure;
       },
@@ -145,13 +149,16 @@ describe("ack buffer", () => {
     const ids = sent.map((s) => s.writeId);
     expect(ids[1]).toBe(ids[0]);
     expect(new Set(ids.slice(1)).size).toBe(4);
+    // The halves go while the refused whole still waits: nothing older
+    // than it may be forgotten yet.
+    expect(sent.map((s) => s.oldest)).toEqual([0, 0, 1, 1, 1]);
   });
 
   it("draws ids that another buffer (a restarted worker) does not repeat", () => {
     const idOf = async () => {
       let writeId = "";
       const buffer = createAckBuffer({
-        write: async (_acks, id) => void (writeId = id),
+        write: async (_acks, write) => void (writeId = write.id),
         flushAt: 1,
         batchSize: 256,
         isBusy: () => false,
