@@ -159,11 +159,10 @@ return recovered
  * the keys every outcome deletes, outcome after outcome.
  * ARGV: processedCap, statsTtlSeconds, claimMax, promoteNowMs (0: do not
  * promote), promoteLimit, workerId, writeId ('' for none), writeSeq,
- * oldestUnanswered, then seven per outcome: kind (p, f or
- * r; in capitals when the next argument is the SHA-1 of the raw task
- * instead of the task), raw task or its SHA-1, payload (record, or the
- * task to retry), retry due ms, counter field, payload tail, how many keys
- * it deletes. A large entry is named by its digest: sending it back whole
+ * oldestUnanswered, then seven per outcome: kind (p, f or r; in capitals
+ * when the next argument is the SHA-1 of the raw task instead of the
+ * task), raw task or its SHA-1, payload (record, or the task to retry),
+ * retry due ms, counter field, payload tail, how many keys it deletes. A large entry is named by its digest: sending it back whole
  * could pass a REST request limit, and its bytes are in the in-flight
  * list already.
  *
@@ -173,10 +172,10 @@ return recovered
  * count of deleted keys as -1 (unknown). The ids below oldestUnanswered
  * are dropped: their replies came, so they are never sent again (a count
  * of recent ids would not do: while one write waits out a retry, the
- * other writes go on). Else
- * each outcome is written only if its in-flight copy is still there, and
- * that copy is removed in the same step: a task that another worker
- * already returned to the queue leaves no second record. The write id
+ * other writes go on). Else each outcome is written only if its in-flight
+ * copy is still there, and that copy is removed in the same step: a task
+ * that another worker already returned to the queue leaves no second
+ * record. The write id
  * matters when a producer queued one text twice and this worker runs
  * both: copies are told apart by their text only, so a write applied
  * again would take the other copy's entry and give it this record.
