@@ -162,9 +162,9 @@ return recovered
  * oldestUnanswered, then seven per outcome: kind (p, f or r; in capitals
  * when the next argument is the SHA-1 of the raw task instead of the
  * task), raw task or its SHA-1, payload (record, or the task to retry),
- * retry due ms, counter field, payload tail, how many keys it deletes. A large entry is named by its digest: sending it back whole
- * could pass a REST request limit, and its bytes are in the in-flight
- * list already.
+ * retry due ms, counter field, payload tail, how many keys it deletes.
+ * A large entry is named by its digest: sending it back whole could pass
+ * a REST request limit, and its bytes are in the in-flight list already.
  *
  * A write whose writeId the worker's applied ids hold (a sorted set by
  * writeSeq, kept a day after its last write) was applied already, its

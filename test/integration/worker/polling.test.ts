@@ -43,6 +43,18 @@ describe("worker polling over REST", () => {
     return running;
   };
 
+  /** Runs `run` while the REST endpoint loses every `every`th reply. */
+  const withLostReplies = async <T>(every: number, run: () => Promise<T>) => {
+    const server = await acquireRestServer();
+    server.faults.loseReplyEvery = every;
+    try {
+      return await run();
+    } finally {
+      server.faults.loseReplyEvery = 0;
+      await releaseRestServer();
+    }
+  };
+
   beforeAll(async () => {
     backend = await openBackend("pglite", "worker_polling");
   });
@@ -183,23 +195,16 @@ describe("worker polling over REST", () => {
   });
 
   it("starts the tasks of a claim whose reply was lost, each exactly once", async () => {
-    const server = await acquireRestServer();
     const ids = await enqueue(
       queue,
       ...Array.from({ length: 40 }, () => ({
         tipo: "procesar_tickets_vencidos",
       })),
     );
-    server.faults.loseReplyEvery = 4;
 
-    try {
-      const totals = await start(true).done;
+    const totals = await withLostReplies(4, () => start(true).done);
 
-      expect(totals).toMatchObject({ processed: 40, failed: 0 });
-    } finally {
-      server.faults.loseReplyEvery = 0;
-      await releaseRestServer();
-    }
+    expect(totals).toMatchObject({ processed: 40, failed: 0 });
     const done = (await readRecords(queue, queue.keys.processed)).map(
       (r) => r.id,
     );
@@ -210,7 +215,6 @@ describe("worker polling over REST", () => {
   it("records each copy of a text queued many times once, with its own record, when replies are lost", async () => {
     // No id: the worker gives each copy its own. A write sent again after
     // a lost reply must not take another copy's entry and give it its record.
-    const server = await acquireRestServer();
     const raws = [
       ...Array.from({ length: 60 }, () =>
         JSON.stringify({ tipo: "procesar_tickets_vencidos" }),
@@ -220,16 +224,10 @@ describe("worker polling over REST", () => {
       ),
     ];
     await queue.transport.command("RPUSH", queue.keys.pending, ...raws);
-    server.faults.loseReplyEvery = 4;
 
-    try {
-      const totals = await start(true).done;
+    const totals = await withLostReplies(4, () => start(true).done);
 
-      expect(totals).toMatchObject({ processed: 120, failed: 0 });
-    } finally {
-      server.faults.loseReplyEvery = 0;
-      await releaseRestServer();
-    }
+    expect(totals).toMatchObject({ processed: 120, failed: 0 });
     const records = await readRecords(queue, queue.keys.processed);
     expect(records).toHaveLength(120);
     expect(new Set(records.map((r) => r.id)).size).toBe(120);
@@ -239,24 +237,21 @@ describe("worker polling over REST", () => {
   it("keeps each copy its own record while other writes go on during a resend", async () => {
     // One write waits out the REST transport's resend while the other
     // write slot carries on: dozens of writes before the resend lands.
-    const server = await acquireRestServer();
     const count = 3000;
     const raws = Array.from({ length: count }, () => '{"tipo":"nope"}');
     await queue.transport.command("RPUSH", queue.keys.pending, ...raws);
-    server.faults.loseReplyEvery = 40;
+    const worker = createTestWorker(queue, backend.db, {
+      drain: true,
+      concurrency: 8,
+      timings: { ...TIMINGS, pollMs: 5 },
+    });
 
-    try {
-      const worker = createTestWorker(queue, backend.db, {
-        drain: true,
-        concurrency: 8,
-        timings: { ...TIMINGS, pollMs: 5 },
-      });
+    const totals = await withLostReplies(40, () => {
       running = { worker, done: worker.run() };
-      expect(await running.done).toMatchObject({ failed: count });
-    } finally {
-      server.faults.loseReplyEvery = 0;
-      await releaseRestServer();
-    }
+      return running.done;
+    });
+
+    expect(totals).toMatchObject({ failed: count });
     const records = await readRecords(queue, queue.keys.failed);
     expect(records).toHaveLength(count);
     expect(new Set(records.map((r) => r.id)).size).toBe(count);

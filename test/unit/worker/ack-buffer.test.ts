@@ -3,6 +3,7 @@ import type { Ack } from "../../../src/queue/index.js";
 import {
   ACK_TICK_MS,
   createAckBuffer,
+  type AckBufferOptions,
 } from "../../../src/worker/ack-buffer.js";
 
 const ack = (id: string): Ack => ({
@@ -43,6 +44,17 @@ function setup(
     setBusy: (value: boolean) => (isBusy = value),
   };
 }
+
+/** A buffer that writes each outcome at once through `write`. */
+const writingAtOnce = (write: AckBufferOptions["write"]) =>
+  createAckBuffer({
+    write,
+    flushAt: 1,
+    batchSize: 256,
+    isBusy: () => false,
+    onWritten: () => undefined,
+    onWriteError: () => undefined,
+  });
 
 describe("ack buffer", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -114,21 +126,14 @@ describe("ack buffer", () => {
     // next batch is too large once and goes as two halves.
     const sent: { ids: string[]; writeId: string; oldest: number }[] = [];
     let failures = [new Error("reply lost")];
-    const buffer = createAckBuffer({
-      write: async (acks, write) => {
-        sent.push({
-          ids: acks.map((a) => a.record.id),
-          writeId: write.id,
-          oldest: write.oldest,
-        });
-        const failure = failures.shift();
-        if (failure) throw failure;
-      },
-      flushAt: 1,
-      batchSize: 256,
-      isBusy: () => false,
-      onWritten: () => undefined,
-      onWriteError: () => undefined,
+    const buffer = writingAtOnce(async (acks, write) => {
+      sent.push({
+        ids: acks.map((a) => a.record.id),
+        writeId: write.id,
+        oldest: write.oldest,
+      });
+      const failure = failures.shift();
+      if (failure) throw failure;
     });
 
     const first = buffer.add(ack("a"));
@@ -157,13 +162,8 @@ describe("ack buffer", () => {
   it("draws ids that another buffer (a restarted worker) does not repeat", () => {
     const idOf = async () => {
       let writeId = "";
-      const buffer = createAckBuffer({
-        write: async (_acks, write) => void (writeId = write.id),
-        flushAt: 1,
-        batchSize: 256,
-        isBusy: () => false,
-        onWritten: () => undefined,
-        onWriteError: () => undefined,
+      const buffer = writingAtOnce(async (_acks, write) => {
+        writeId = write.id;
       });
       const done = buffer.add(ack("a"));
       await vi.runAllTimersAsync();
